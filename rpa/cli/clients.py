@@ -1,0 +1,1 @@
+"""Client-file commands: clients check. (Being written.)"""

@@ -1,0 +1,1 @@
+"""Playbook commands: validate, schema, run. (Being written.)"""

@@ -1,0 +1,158 @@
+"""Settings: defaults < ``.env`` < environment (``RPA_*``) < command-line flags.
+
+Every setting is an ``RPA_``-prefixed environment variable (``RPA_PORTAL_URL``), may be
+written in a ``.env`` file in the working directory, and the CLI passes its flags as
+overrides. ``describe_settings`` tells where each effective value came from, with secret
+values masked, for ``rpa config``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from dotenv import dotenv_values
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rpa.errors import ConfigError
+
+ENV_PREFIX = "RPA_"
+ENV_FILE = ".env"
+
+TraceMode = Literal["on-failure", "always", "never"]
+
+
+class Settings(BaseSettings):
+    """Effective settings of one process. Build with ``load_settings``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=ENV_FILE,
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    portal_url: str = Field(
+        "http://127.0.0.1:8700/CP/", description="Base URL of the portal, ending in /CP/"
+    )
+    data_dir: Path = Field(
+        Path("rpa-data"), description="Journal, artifacts, certificates and logs live here"
+    )
+    browser_path: Path | None = Field(
+        None, description="Chromium/Chrome executable to use instead of searching"
+    )
+    headless: bool = Field(True, description="Run the browser without a window")
+    slow_mo_ms: int = Field(0, ge=0, description="Pause after each browser action (ms)")
+    concurrency: int = Field(4, ge=1, le=64, description="Jobs run at once in a batch")
+    step_timeout_ms: int = Field(15_000, ge=100, description="Default wait for a step's locator")
+    navigation_timeout_ms: int = Field(30_000, ge=100, description="Default page-load wait")
+    quiet_network: bool = Field(
+        True,
+        description="Stop Chromium's background traffic (needed on closed networks)",
+    )
+    trace: TraceMode = Field(
+        "on-failure", description="Keep Playwright traces: on-failure|always|never"
+    )
+    otp_provider: str = Field("prompt", description="prompt | queue | mock-outbox")
+    captcha_provider: str = Field("prompt", description="prompt | queue | mock")
+    challenge_timeout_s: float = Field(
+        600.0, gt=0, description="How long a queued OTP/captcha waits for a person"
+    )
+    mock_api_url: str | None = Field(
+        None, description="Mock portal test API root (default: the portal URL's origin)"
+    )
+    log_level: str = Field("INFO", description="Console log level")
+    smtp_password: SecretStr | None = Field(None, description="Password for notification email")
+
+    @field_validator("portal_url")
+    @classmethod
+    def _portal_url_has_scheme(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"unknown log level {value!r}")
+        return level
+
+    @property
+    def journal_path(self) -> Path:
+        return self.data_dir / "journal.sqlite3"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
+
+    @property
+    def certificates_dir(self) -> Path:
+        return self.data_dir / "certificates"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+
+def load_settings(
+    overrides: dict[str, Any] | None = None, *, env_file: str | Path | None = ENV_FILE
+) -> Settings:
+    """Build settings; ``overrides`` are CLI flags (``None`` values are ignored)."""
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    try:
+        return Settings(_env_file=env_file, **given)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{ENV_PREFIX}{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from exc
+
+
+@dataclass(frozen=True)
+class SettingSource:
+    name: str
+    env_var: str
+    value: str
+    source: str  # default | .env | environment | flag
+    description: str
+
+
+def describe_settings(
+    settings: Settings,
+    overrides: dict[str, Any] | None = None,
+    *,
+    env_file: str | Path | None = ENV_FILE,
+) -> list[SettingSource]:
+    """Each setting with its effective value (secrets masked) and where it came from."""
+    given = {k for k, v in (overrides or {}).items() if v is not None}
+    dotenv = {
+        k.upper(): v
+        for k, v in (
+            dotenv_values(env_file) if env_file and Path(env_file).is_file() else {}
+        ).items()
+    }
+    environ = {k.upper() for k in os.environ}
+    rows: list[SettingSource] = []
+    for name, field in Settings.model_fields.items():
+        env_var = f"{ENV_PREFIX}{name.upper()}"
+        if name in given:
+            source = "flag"
+        elif env_var in environ:
+            source = "environment"
+        elif env_var in dotenv:
+            source = f"{env_file}"
+        else:
+            source = "default"
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            shown = "********" if value.get_secret_value() else ""
+        else:
+            shown = "" if value is None else str(value)
+        rows.append(SettingSource(name, env_var, shown, source, field.description or ""))
+    return rows

@@ -1,0 +1,137 @@
+"""Events the engine emits, and the listener protocol.
+
+The engine knows nothing of SQLite, the terminal or logs: it calls ``emit`` on an
+``EventBus`` and listeners (the journal, the progress display, the log) react.
+Listeners must be quick and must not raise; a listener that raises is logged and
+detached so one broken observer cannot fail a job. No event carries a secret: values
+that came from secrets are masked before an event is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from loguru import logger
+
+
+class Outcome(StrEnum):
+    """How a job ended; stored as text."""
+
+    OK = "ok"  # nothing to do (already done, or a read-only playbook)
+    CHANGED = "changed"  # a submission was made
+    WOULD_CHANGE = "would-change"  # check mode stopped before a submission
+    FAILED = "failed"
+    NEEDS_INPUT = "needs-input"  # a challenge nobody answered in time
+    INTERRUPTED = "interrupted"  # stopped by Ctrl-C or a batch pause
+
+
+class StepStatus(StrEnum):
+    OK = "ok"
+    CHANGED = "changed"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    job_id: str
+    at: datetime = field(default_factory=_now)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunStarted(Event):
+    playbook: str
+    client: str | None
+    check: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepStarted(Event):
+    step: str  # the step's path, e.g. "login/Enter password"
+    kind: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepRetried(Event):
+    step: str
+    attempt: int  # the attempt that failed, 1-based
+    error: str
+    error_kind: str
+    delay_s: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepFinished(Event):
+    step: str
+    kind: str
+    status: StepStatus
+    duration_s: float
+    error: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChallengeWaiting(Event):
+    challenge: str  # otp | captcha
+    prompt: str  # whom to ask, e.g. "OTP sent to mobile ******4321"
+    artifact: str | None = None  # e.g. the saved captcha image
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitIntent(Event):
+    """Emitted just before a ``submit: true`` step acts on the portal."""
+
+    step: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitDone(Event):
+    """Emitted just after a ``submit: true`` step succeeded."""
+
+    step: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArtifactSaved(Event):
+    kind: str  # screenshot | html | trace | download | log
+    path: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunFinished(Event):
+    outcome: Outcome
+    duration_s: float
+    result: dict[str, Any] = field(default_factory=dict)  # registered outputs (ack, sha256, ...)
+    error: str | None = None
+    error_kind: str | None = None
+    error_code: str | None = None
+    error_step: str | None = None
+
+
+class Listener(Protocol):
+    def __call__(self, event: Event) -> None: ...
+
+
+class EventBus:
+    """Fans events out to listeners, in the order they were added."""
+
+    def __init__(self, listeners: Iterable[Listener] = ()) -> None:
+        self._listeners: list[Listener] = list(listeners)
+
+    def add(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def emit(self, event: Event) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                logger.exception("event listener {} failed; detaching it", listener)
+                self._listeners.remove(listener)

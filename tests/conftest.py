@@ -1,0 +1,57 @@
+"""Fixtures shared by every layer of the suite.
+
+pytest-playwright's ``page``/``browser`` fixtures launch the browser that
+``rpa.browser`` resolves (Playwright's own, else the system Chromium), with the same
+arguments the agent uses. See tests/README.md for the sync/async rule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+import pytest
+
+from rpa.browser import launch_options
+from rpa.config import load_settings
+
+T = TypeVar("T")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    options = launch_options(load_settings(env_file=None))
+    return {
+        **browser_type_launch_args,
+        "executable_path": options["executable_path"],
+        "args": options["args"],
+    }
+
+
+def run_in_fresh_thread(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` with ``asyncio.run`` in a new thread and return its result.
+
+    The sync Playwright behind pytest-playwright keeps an event loop marked as running in
+    the main thread, so ``asyncio.run`` there fails; a fresh thread has no loop.
+    """
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = asyncio.run(coro)
+        except BaseException as exc:  # re-raised in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, name="run_async", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def run_async() -> Callable[[Coroutine[Any, Any, Any]], Any]:
+    return run_in_fresh_thread
