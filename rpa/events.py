@@ -2,9 +2,11 @@
 
 The engine knows nothing of SQLite, the terminal or logs: it calls ``emit`` on an
 ``EventBus`` and listeners (the journal, the progress display, the log) react.
-Listeners must be quick and must not raise; a listener that raises is logged and
-detached so one broken observer cannot fail a job. No event carries a secret: values
-that came from secrets are masked before an event is built.
+Listeners must be quick. An ordinary listener that raises is logged and detached, so one
+broken observer (a progress display) cannot fail a job. A *critical* listener's error
+propagates out of ``emit`` instead: the journal is one, because the intent to submit must
+be on disk before the engine submits, and a job must stop if it cannot be recorded. No
+event carries a secret: values that came from secrets are masked before an event is built.
 """
 
 from __future__ import annotations
@@ -123,15 +125,19 @@ class EventBus:
     """Fans events out to listeners, in the order they were added."""
 
     def __init__(self, listeners: Iterable[Listener] = ()) -> None:
-        self._listeners: list[Listener] = list(listeners)
+        self._listeners: list[tuple[Listener, bool]] = [(each, False) for each in listeners]
 
-    def add(self, listener: Listener) -> None:
-        self._listeners.append(listener)
+    def add(self, listener: Listener, *, critical: bool = False) -> None:
+        self._listeners.append((listener, critical))
 
     def emit(self, event: Event) -> None:
-        for listener in list(self._listeners):
+        for entry in list(self._listeners):
+            listener, critical = entry
+            if critical:
+                listener(event)
+                continue
             try:
                 listener(event)
             except Exception:
                 logger.exception("event listener {} failed; detaching it", listener)
-                self._listeners.remove(listener)
+                self._listeners.remove(entry)

@@ -1,0 +1,12 @@
+"""The journal: what ran, how it ended, and what was submitted, in SQLite.
+
+``schema`` holds the versioned migrations, ``store`` the ``Journal`` API (batches, jobs,
+the step timeline, submissions, artifacts, challenges, leases), ``listener`` the event
+listener that writes what the engine emits. No secret is ever written: every text passes
+through ``rpa.masking.mask`` on its way in.
+"""
+
+from rpa.journal.listener import JournalListener
+from rpa.journal.store import BatchRow, JobRow, JobStatus, Journal, TimelineRow
+
+__all__ = ["BatchRow", "JobRow", "JobStatus", "Journal", "JournalListener", "TimelineRow"]

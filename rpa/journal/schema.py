@@ -1,0 +1,111 @@
+"""Journal schema, versioned with ``PRAGMA user_version``; each migration runs once, in order.
+
+To change the schema, append a migration: never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema
+    """
+    CREATE TABLE batches (
+        id           TEXT PRIMARY KEY,
+        playbook     TEXT NOT NULL,
+        source       TEXT,              -- the client file
+        check_mode   INTEGER NOT NULL DEFAULT 0,
+        status       TEXT NOT NULL,     -- running | finished | paused | interrupted
+        options      TEXT NOT NULL DEFAULT '{}',
+        created_at   TEXT NOT NULL,
+        finished_at  TEXT,
+        note         TEXT
+    );
+    CREATE TABLE jobs (
+        id           TEXT PRIMARY KEY,
+        batch_id     TEXT REFERENCES batches(id),
+        client       TEXT,              -- the client's IEC
+        row          INTEGER,           -- row in the client file
+        playbook     TEXT NOT NULL,
+        check_mode   INTEGER NOT NULL DEFAULT 0,
+        status       TEXT NOT NULL,     -- pending | running | an Outcome value
+        replay_of    TEXT REFERENCES jobs(id),
+        created_at   TEXT NOT NULL,
+        started_at   TEXT,
+        finished_at  TEXT,
+        duration_s   REAL,
+        current_step TEXT,
+        error        TEXT,
+        error_kind   TEXT,
+        error_code   TEXT,
+        error_step   TEXT,
+        result       TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX jobs_by_batch ON jobs(batch_id, status);
+    CREATE INDEX jobs_by_client ON jobs(client, playbook);
+    CREATE TABLE timeline (
+        id           INTEGER PRIMARY KEY,
+        job_id       TEXT NOT NULL REFERENCES jobs(id),
+        at           TEXT NOT NULL,
+        event        TEXT NOT NULL,     -- run-started | step-started | step-retried | ...
+        step         TEXT,
+        kind         TEXT,
+        status       TEXT,
+        duration_s   REAL,
+        detail       TEXT
+    );
+    CREATE INDEX timeline_by_job ON timeline(job_id, id);
+    CREATE TABLE submissions (
+        id           INTEGER PRIMARY KEY,
+        job_id       TEXT NOT NULL REFERENCES jobs(id),
+        client       TEXT,
+        playbook     TEXT NOT NULL,
+        step         TEXT NOT NULL,
+        intent_at    TEXT NOT NULL,
+        done_at      TEXT
+    );
+    CREATE INDEX submissions_by_client ON submissions(client, playbook);
+    CREATE TABLE artifacts (
+        id           INTEGER PRIMARY KEY,
+        job_id       TEXT NOT NULL REFERENCES jobs(id),
+        kind         TEXT NOT NULL,
+        path         TEXT NOT NULL,
+        at           TEXT NOT NULL
+    );
+    CREATE TABLE challenges (
+        id           INTEGER PRIMARY KEY,
+        job_id       TEXT NOT NULL REFERENCES jobs(id),
+        kind         TEXT NOT NULL,     -- otp | captcha
+        prompt       TEXT NOT NULL,
+        artifact     TEXT,
+        status       TEXT NOT NULL,     -- waiting | answered | expired
+        created_at   TEXT NOT NULL,
+        closed_at    TEXT
+    );
+    CREATE TABLE leases (
+        client       TEXT NOT NULL,
+        playbook     TEXT NOT NULL,
+        holder       TEXT NOT NULL,
+        job_id       TEXT,
+        expires_at   REAL NOT NULL,
+        PRIMARY KEY (client, playbook)
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring ``conn``'s database up to ``SCHEMA_VERSION``; return the version it was at."""
+    (current,) = conn.execute("PRAGMA user_version").fetchone()
+    if current > SCHEMA_VERSION:
+        raise sqlite3.DatabaseError(
+            f"journal schema version {current} is newer than this program's {SCHEMA_VERSION}"
+        )
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        with conn:
+            conn.executescript(
+                "BEGIN;" + MIGRATIONS[version - 1] + f"PRAGMA user_version = {version};"
+            )
+    return int(current)
