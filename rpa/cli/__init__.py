@@ -1,12 +1,14 @@
 """The command line: the only place that prints to the terminal or exits.
 
 Each command group lives in its own module and registers itself on ``app``:
-``system`` (doctor, config), ``playbooks`` (validate, schema, run), ``clients``.
+``system`` (doctor, config), ``playbooks`` (validate, schema, run), ``clients``,
+``jobs`` (jobs list/show, report).
 """
 
 from __future__ import annotations
 
 from rpa.cli import clients as _clients  # noqa: F401  (registers commands)
+from rpa.cli import jobs as _jobs  # noqa: F401
 from rpa.cli import playbooks as _playbooks  # noqa: F401
 from rpa.cli import system as _system  # noqa: F401
 from rpa.cli.app import app, main

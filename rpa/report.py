@@ -1,0 +1,177 @@
+"""Batch reports: HTML (one self-contained file), CSV and JSON, from the journal.
+
+Per client: the outcome, acknowledgement number, certificate path and SHA-256, duration,
+and the error with its screenshot (embedded in the HTML). Totals and a chart of outcomes.
+Result keys read from a job's result: ``ack_number``, ``certificate_path``,
+``certificate_sha256`` (the DGFT playbooks declare these outputs).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from rpa.events import Outcome
+from rpa.journal import BatchRow, JobRow, Journal
+
+OUTCOME_ORDER = [o.value for o in Outcome] + ["pending", "running"]
+OUTCOME_COLOURS = {
+    "ok": "#2e7d32",
+    "changed": "#1565c0",
+    "would-change": "#6a1b9a",
+    "failed": "#c62828",
+    "needs-input": "#ef6c00",
+    "interrupted": "#757575",
+    "pending": "#9e9e9e",
+    "running": "#00838f",
+}
+MAX_EMBEDDED_SCREENSHOT = 3 * 1024 * 1024
+
+
+class ReportFormat(StrEnum):
+    HTML = "html"
+    CSV = "csv"
+    JSON = "json"
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    job_id: str
+    client: str | None
+    row: int | None
+    outcome: str
+    ack_number: str | None
+    certificate_path: str | None
+    certificate_sha256: str | None
+    duration_s: float | None
+    error: str | None
+    error_kind: str | None
+    error_code: str | None
+    error_step: str | None
+    screenshot: str | None
+
+
+@dataclass(frozen=True)
+class Report:
+    batch: BatchRow
+    lines: list[ReportLine]
+
+    @property
+    def totals(self) -> dict[str, int]:
+        counts = Counter(line.outcome for line in self.lines)
+        return {name: counts[name] for name in OUTCOME_ORDER if counts[name]}
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def _line(journal: Journal, job: JobRow) -> ReportLine:
+    screenshots = [path for kind, path in journal.artifacts(job.id) if kind == "screenshot"]
+    return ReportLine(
+        job_id=job.id,
+        client=job.client,
+        row=job.row,
+        outcome=job.status,
+        ack_number=_str_or_none(job.result.get("ack_number")),
+        certificate_path=_str_or_none(job.result.get("certificate_path")),
+        certificate_sha256=_str_or_none(job.result.get("certificate_sha256")),
+        duration_s=job.duration_s,
+        error=job.error,
+        error_kind=job.error_kind,
+        error_code=job.error_code,
+        error_step=job.error_step,
+        screenshot=screenshots[-1] if screenshots and job.error else None,
+    )
+
+
+def build_report(journal: Journal, batch_id: str) -> Report:
+    """The report of ``batch_id``: the latest job per client (replays supersede)."""
+    batch = journal.batch(batch_id)
+    latest: dict[str, JobRow] = {}
+    for job in journal.jobs(batch_id=batch_id):
+        latest[job.client or job.id] = job
+    return Report(batch, [_line(journal, job) for job in latest.values()])
+
+
+def render_json(report: Report) -> str:
+    payload = {
+        "batch": asdict(report.batch),
+        "totals": report.totals,
+        "clients": [asdict(line) for line in report.lines],
+    }
+    return json.dumps(payload, indent=2, default=str)
+
+
+def render_csv(report: Report) -> str:
+    buffer = io.StringIO()
+    fields = list(ReportLine.__dataclass_fields__)
+    writer = csv.DictWriter(buffer, fieldnames=fields)
+    writer.writeheader()
+    for line in report.lines:
+        writer.writerow(asdict(line))
+    return buffer.getvalue()
+
+
+def _embed_png(path: str | None) -> str | None:
+    if not path:
+        return None
+    file = Path(path)
+    if not file.is_file() or file.stat().st_size > MAX_EMBEDDED_SCREENSHOT:
+        return None
+    return "data:image/png;base64," + base64.b64encode(file.read_bytes()).decode()
+
+
+def _chart(totals: dict[str, int]) -> list[dict[str, Any]]:
+    """Bars of an inline SVG chart: one per outcome, widths as a share of the largest."""
+    biggest = max(totals.values(), default=1)
+    return [
+        {
+            "name": name,
+            "count": count,
+            "width": round(300 * count / biggest),
+            "colour": OUTCOME_COLOURS.get(name, "#9e9e9e"),
+            "y": 28 * i,
+        }
+        for i, (name, count) in enumerate(totals.items())
+    ]
+
+
+def render_html(report: Report) -> str:
+    env = Environment(
+        loader=PackageLoader("rpa", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+    )
+    template = env.get_template("report.html.j2")
+    lines = [
+        {**asdict(line), "screenshot_data": _embed_png(line.screenshot)} for line in report.lines
+    ]
+    return template.render(
+        batch=report.batch,
+        totals=report.totals,
+        chart=_chart(report.totals),
+        colours=OUTCOME_COLOURS,
+        lines=lines,
+    )
+
+
+RENDERERS = {
+    ReportFormat.HTML: render_html,
+    ReportFormat.CSV: render_csv,
+    ReportFormat.JSON: render_json,
+}
+
+
+def write_report(report: Report, fmt: ReportFormat, out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(RENDERERS[fmt](report), encoding="utf-8")
+    return out
