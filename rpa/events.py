@@ -44,7 +44,7 @@ def _now() -> datetime:
 
 @dataclass(frozen=True, kw_only=True)
 class Event:
-    job_id: str
+    job_id: str = ""  # empty for batch-level events
     at: datetime = field(default_factory=_now)
 
 
@@ -115,6 +115,36 @@ class RunFinished(Event):
     error_kind: str | None = None
     error_code: str | None = None
     error_step: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchStarted(Event):
+    batch_id: str
+    playbook: str
+    total: int  # jobs to run in this pass (finished ones of a resumed batch excluded)
+    workers: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobQueued(Event):
+    """A batch job handed to a worker; ``client`` is the IEC."""
+
+    batch_id: str
+    client: str
+    worker: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchPaused(Event):
+    batch_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchFinished(Event):
+    batch_id: str
+    status: str  # finished | paused | interrupted
+    totals: dict[str, int] = field(default_factory=dict)
 
 
 class Listener(Protocol):

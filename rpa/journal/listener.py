@@ -90,6 +90,10 @@ class JournalListener:
                     error_code=event.error_code,
                     error_step=event.error_step,
                 )
+                if event.outcome in (Outcome.OK, Outcome.CHANGED):
+                    job = j.job(event.job_id)
+                    if job.client:  # the portal's state is now known: settle old intents
+                        j.settle_submissions(job.client, job.playbook)
                 j.add_timeline(
                     event.job_id,
                     "run-finished",

@@ -62,7 +62,8 @@ MIGRATIONS: tuple[str, ...] = (
         playbook     TEXT NOT NULL,
         step         TEXT NOT NULL,
         intent_at    TEXT NOT NULL,
-        done_at      TEXT
+        done_at      TEXT,
+        resolved_at  TEXT              -- a later run saw the portal's state and settled it
     );
     CREATE INDEX submissions_by_client ON submissions(client, playbook);
     CREATE TABLE artifacts (

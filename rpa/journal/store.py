@@ -360,13 +360,27 @@ class Journal:
             )
 
     def unconfirmed_submissions(self, client: str, playbook: str | None = None) -> list[str]:
-        """Job ids that recorded an intent to submit for ``client`` but no result."""
-        sql = "SELECT job_id FROM submissions WHERE client = ? AND done_at IS NULL"
+        """Job ids that recorded an intent to submit for ``client`` but no result, and that
+        no later run has settled."""
+        sql = (
+            "SELECT job_id FROM submissions"
+            " WHERE client = ? AND done_at IS NULL AND resolved_at IS NULL"
+        )
         params: tuple[Any, ...] = (client,)
         if playbook is not None:
             sql += " AND playbook = ?"
             params += (playbook,)
         return [r["job_id"] for r in self._read(sql + " ORDER BY id", params)]
+
+    def settle_submissions(self, client: str, playbook: str) -> None:
+        """A run of ``client`` × ``playbook`` ended ok/changed after probing the portal:
+        earlier intents without a result are settled (the portal's state is known)."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE submissions SET resolved_at = ? WHERE client = ? AND playbook = ?"
+                " AND done_at IS NULL AND resolved_at IS NULL",
+                (now_iso(), client, playbook),
+            )
 
     def submissions(self, job_id: str) -> list[dict[str, Any]]:
         rows = self._read("SELECT * FROM submissions WHERE job_id = ? ORDER BY id", (job_id,))

@@ -203,3 +203,15 @@ def test_two_processes_cannot_hold_the_same_lease(tmp_path: Path) -> None:
 def test_an_unknown_job_is_a_journal_error(journal: Journal) -> None:
     with pytest.raises(JournalError, match="no job"):
         journal.job("j-nope")
+
+
+def test_an_unconfirmed_intent_is_settled_by_a_later_successful_run(journal: Journal) -> None:
+    crashed = journal.add_job("update_iec", client="AAACB1234F")
+    journal.submit_intent(crashed, "Sign and submit")
+    later = journal.add_job("update_iec", client="AAACB1234F")
+    bus = EventBus()
+    bus.add(JournalListener(journal), critical=True)
+    bus.emit(RunFinished(job_id=later, outcome=Outcome.FAILED, duration_s=1.0, error="busy"))
+    assert journal.unconfirmed_submissions("AAACB1234F") == [crashed]
+    bus.emit(RunFinished(job_id=later, outcome=Outcome.OK, duration_s=1.0))
+    assert journal.unconfirmed_submissions("AAACB1234F") == []

@@ -1,0 +1,244 @@
+"""Batches: many client jobs through one browser, N at a time, recorded in the journal.
+
+``BatchRunner.run`` hands jobs to ``concurrency`` workers sharing one browser (a fresh
+context per job is the ``JobRunner``'s business). It:
+
+- takes the journal's lease on client × playbook before a job, so two processes never
+  run the same one at once, and releases it after;
+- recycles the browser after ``recycle_after`` jobs, once the running ones are done, so
+  memory stays flat over long batches;
+- pauses (takes no new job) when the portal looks down: ``pause_share`` of the last
+  ``pause_window`` finished jobs failed with transient errors;
+- on ``stop()`` (Ctrl-C) cancels running jobs, which are recorded ``interrupted``.
+
+Resuming is planning: ``resume_jobs`` lists a batch's unfinished jobs; a job whose earlier
+run recorded an intent to submit and no result is flagged ``unconfirmed_submit`` so the
+engine probes the portal (the guard) before anything else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from loguru import logger
+
+from rpa.errors import FailureKind, LeaseHeldError
+from rpa.events import BatchFinished, BatchPaused, BatchStarted, EventBus, JobQueued, Outcome
+from rpa.journal import JobRow, Journal
+
+UNFINISHED = frozenset({"pending", "running", "interrupted"})
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    job_id: str
+    client: str  # the IEC
+    row: int | None
+    playbook: str
+    check: bool
+    record: Any = None  # the client record the runner renders into the playbook
+    unconfirmed_submit: bool = False
+
+
+@dataclass(frozen=True)
+class JobEnd:
+    outcome: Outcome
+    error_kind: str | None = None
+
+
+class JobRunner(Protocol):
+    """Runs one job to its end in ``session`` and returns how it ended.
+
+    It emits the engine's events (which the journal records) and must not raise for a
+    job's own failure; it may raise ``asyncio.CancelledError`` when the batch stops.
+    """
+
+    async def __call__(self, job: BatchJob, session: Any) -> JobEnd: ...
+
+
+class Recyclable(Protocol):
+    async def recycle(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class BatchPolicy:
+    concurrency: int = 4
+    recycle_after: int = 40
+    pause_window: int = 8
+    pause_share: float = 0.75
+
+
+@dataclass
+class BatchSummary:
+    batch_id: str
+    status: str  # finished | paused | interrupted
+    totals: dict[str, int] = field(default_factory=dict)
+    note: str | None = None
+
+    @property
+    def all_good(self) -> bool:
+        good = {Outcome.OK, Outcome.CHANGED, Outcome.WOULD_CHANGE}
+        return self.status == "finished" and all(Outcome(k) in good for k in self.totals)
+
+
+class BatchRunner:
+    def __init__(
+        self,
+        journal: Journal,
+        bus: EventBus,
+        runner: JobRunner,
+        policy: BatchPolicy | None = None,
+    ) -> None:
+        self.journal = journal
+        self.bus = bus
+        self.runner = runner
+        self.policy = policy or BatchPolicy()
+        self._stopping: str | None = None  # why no new job is taken: paused | interrupted
+        self._note: str | None = None
+        self._recent: deque[bool] = deque(maxlen=self.policy.pause_window)
+        self._tasks: set[asyncio.Task[JobEnd]] = set()
+        self._running = 0
+        self._since_launch = 0
+        self._recycling = False
+        self._gate = asyncio.Condition()
+
+    def stop(self) -> None:
+        """Stop now: take no new job and cancel the running ones (they end ``interrupted``)."""
+        if self._stopping is None:
+            self._stopping = "interrupted"
+            self._note = "stopped by the user; resume with: rpa batch --resume BATCH"
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def run(self, batch_id: str, jobs: Iterable[BatchJob], session: Any) -> BatchSummary:
+        todo: asyncio.Queue[BatchJob] = asyncio.Queue()
+        for job in jobs:
+            todo.put_nowait(job)
+        workers = max(1, min(self.policy.concurrency, todo.qsize()))
+        playbook = self.journal.batch(batch_id).playbook
+        self.journal.set_batch_status(batch_id, "running")
+        self.bus.emit(
+            BatchStarted(batch_id=batch_id, playbook=playbook, total=todo.qsize(), workers=workers)
+        )
+        await asyncio.gather(
+            *(self._worker(n, batch_id, todo, session) for n in range(workers)),
+            return_exceptions=False,
+        )
+        status = self._stopping or "finished"
+        totals = Counter(j.status for j in self.journal.jobs(batch_id=batch_id))
+        self.journal.set_batch_status(batch_id, status, note=self._note)
+        summary = BatchSummary(batch_id, status, dict(totals), self._note)
+        self.bus.emit(BatchFinished(batch_id=batch_id, status=status, totals=summary.totals))
+        return summary
+
+    async def _worker(
+        self, number: int, batch_id: str, todo: asyncio.Queue[BatchJob], session: Any
+    ) -> None:
+        while self._stopping is None:
+            try:
+                job = todo.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            await self._enter(session)
+            try:
+                await self._one(number, batch_id, job, session)
+            finally:
+                await self._leave()
+
+    async def _enter(self, session: Recyclable) -> None:
+        """Wait for a recycle to finish, or do it when this job is the one past the limit."""
+        async with self._gate:
+            await self._gate.wait_for(lambda: not self._recycling)
+            if self._since_launch >= self.policy.recycle_after:
+                self._recycling = True
+                await self._gate.wait_for(lambda: self._running == 0)
+                logger.debug("recycling the browser after {} jobs", self._since_launch)
+                try:
+                    await session.recycle()
+                finally:
+                    self._since_launch = 0
+                    self._recycling = False
+                    self._gate.notify_all()
+            self._running += 1
+            self._since_launch += 1
+
+    async def _leave(self) -> None:
+        async with self._gate:
+            self._running -= 1
+            self._gate.notify_all()
+
+    async def _one(self, worker: int, batch_id: str, job: BatchJob, session: Any) -> None:
+        try:
+            self.journal.acquire_lease(job.client, job.playbook, job_id=job.job_id)
+        except LeaseHeldError as exc:
+            self.journal.job_finished(
+                job.job_id,
+                Outcome.FAILED,
+                error=str(exc),
+                error_kind=FailureKind.INTERNAL,
+                error_code="LEASE_HELD",
+            )
+            return
+        self.bus.emit(
+            JobQueued(job_id=job.job_id, batch_id=batch_id, client=job.client, worker=worker)
+        )
+        task = asyncio.ensure_future(self.runner(job, session))
+        self._tasks.add(task)
+        try:
+            end = await task
+        except asyncio.CancelledError:
+            self.journal.job_finished(
+                job.job_id, Outcome.INTERRUPTED, error="interrupted before it finished"
+            )
+            if self._stopping is None:  # cancelled from outside: stop everything
+                self.stop()
+            return
+        except Exception as exc:  # a runner bug: record it, keep the batch going
+            logger.exception("job {} crashed", job.job_id)
+            self.journal.job_finished(
+                job.job_id,
+                Outcome.FAILED,
+                error=f"internal error: {exc!r}",
+                error_kind=FailureKind.INTERNAL,
+            )
+            end = JobEnd(Outcome.FAILED, FailureKind.INTERNAL)
+        finally:
+            self._tasks.discard(task)
+            with contextlib.suppress(Exception):
+                self.journal.release_lease(job.client, job.playbook)
+        self._observe(batch_id, end)
+
+    def _observe(self, batch_id: str, end: JobEnd) -> None:
+        transient = end.outcome is Outcome.FAILED and end.error_kind == FailureKind.TRANSIENT
+        self._recent.append(transient)
+        window = self.policy.pause_window
+        if self._stopping is None and len(self._recent) == window:
+            share = sum(self._recent) / window
+            if share >= self.policy.pause_share:
+                self._stopping = "paused"
+                self._note = (
+                    f"the portal looks down: {sum(self._recent)} of the last {window} jobs"
+                    " failed with transient errors (timeouts, server busy). Paused; resume"
+                    f" later with: rpa batch --resume {batch_id}"
+                )
+                logger.warning(self._note)
+                self.bus.emit(BatchPaused(batch_id=batch_id, reason=self._note))
+
+
+def resume_jobs(journal: Journal, batch_id: str) -> list[JobRow]:
+    """The jobs of ``batch_id`` still to run: left running by a crash, interrupted, pending.
+
+    Jobs a crash left ``running`` are first marked ``interrupted`` in the journal.
+    """
+    journal.mark_unfinished_interrupted(batch_id)
+    return [job for job in journal.jobs(batch_id=batch_id) if job.status in UNFINISHED]
+
+
+def has_unconfirmed_submit(journal: Journal, client: str, playbook: str) -> bool:
+    """Did an earlier run of ``client`` × ``playbook`` record an intent and no result?"""
+    return bool(journal.unconfirmed_submissions(client, playbook))
