@@ -1,0 +1,134 @@
+"""What a batch shows while it runs: a live Rich display, JSON lines, or nothing.
+
+All three are event listeners. The live display has an overall bar with counts and an
+ETA, and one line per worker with the client and its current step.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from dataclasses import asdict
+from enum import StrEnum
+from typing import TextIO
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from rpa.events import (
+    BatchFinished,
+    BatchPaused,
+    BatchStarted,
+    ChallengeWaiting,
+    Event,
+    JobQueued,
+    RunFinished,
+    StepRetried,
+    StepStarted,
+)
+from rpa.masking import mask
+
+COUNTED = ("ok", "changed", "would-change", "failed", "needs-input", "interrupted")
+COLOURS = {
+    "ok": "green",
+    "changed": "blue",
+    "would-change": "magenta",
+    "failed": "red",
+    "needs-input": "yellow",
+    "interrupted": "grey50",
+}
+
+
+class OutputMode(StrEnum):
+    LIVE = "live"
+    JSON = "json"
+    QUIET = "quiet"
+
+
+class JsonLinesOutput:
+    """One JSON object per event on stdout, for cron and CI."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def __call__(self, event: Event) -> None:
+        payload = {"event": type(event).__name__, **asdict(event)}
+        self.stream.write(mask(json.dumps(payload, default=str)) + "\n")
+        self.stream.flush()
+
+
+class LiveDisplay:
+    """The live display. Use as a context manager around the batch."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.counts: Counter[str] = Counter()
+        self.workers: dict[int, tuple[str, str]] = {}  # worker -> (client, step)
+        self.worker_of: dict[str, int] = {}  # job id -> worker
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[counts]}"),
+            TimeRemainingColumn(),
+            console=console,
+        )
+        self.task = self.progress.add_task("batch", total=None, counts="")
+        self.live = Live(self._render(), console=console, refresh_per_second=4, transient=False)
+
+    def __enter__(self) -> LiveDisplay:
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.live.update(self._render())
+        self.live.__exit__(None, None, None)
+
+    def _counts_text(self) -> str:
+        return "  ".join(
+            f"[{COLOURS[name]}]{self.counts[name]} {name}[/]"
+            for name in COUNTED
+            if self.counts[name]
+        )
+
+    def _render(self) -> Group:
+        table = Table.grid(padding=(0, 2))
+        for worker in sorted(self.workers):
+            client, step = self.workers[worker]
+            table.add_row(f"[dim]worker {worker + 1}[/dim]", client, f"[dim]{step}[/dim]")
+        return Group(self.progress, table)
+
+    def __call__(self, event: Event) -> None:
+        match event:
+            case BatchStarted():
+                self.progress.update(
+                    self.task, total=event.total, description=f"{event.playbook} {event.batch_id}"
+                )
+            case JobQueued():
+                self.worker_of[event.job_id] = event.worker
+                self.workers[event.worker] = (event.client, "starting")
+            case StepStarted() if event.job_id in self.worker_of:
+                worker = self.worker_of[event.job_id]
+                self.workers[worker] = (self.workers[worker][0], mask(event.step))
+            case StepRetried() if event.job_id in self.worker_of:
+                worker = self.worker_of[event.job_id]
+                note = f"{mask(event.step)} (retry {event.attempt}: {event.error_kind})"
+                self.workers[worker] = (self.workers[worker][0], note)
+            case ChallengeWaiting() if event.job_id in self.worker_of:
+                worker = self.worker_of[event.job_id]
+                self.workers[worker] = (self.workers[worker][0], f"waiting: {mask(event.prompt)}")
+            case RunFinished() if event.job_id in self.worker_of:
+                worker = self.worker_of.pop(event.job_id)
+                self.workers.pop(worker, None)
+                self.counts[str(event.outcome)] += 1
+                self.progress.update(self.task, advance=1, counts=self._counts_text())
+            case BatchPaused():
+                self.console.print(f"[yellow]paused:[/yellow] {event.reason}", highlight=False)
+            case BatchFinished():
+                self.workers.clear()
+            case _:
+                return
+        self.live.update(self._render())
