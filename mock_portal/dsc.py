@@ -1,0 +1,487 @@
+"""Soft DSC tokens for the simulated emBridge, and the portal's DSC rules.
+
+A *token* is what a USB crypto token is to a real user: a named device holding one key pair
+and its certificate, protected by a PIN, locked after three wrong PINs. Tokens live in the
+portal's SQLite file (table ``dsc_tokens``), so the portal can seed them and the emBridge
+simulator (possibly another process) can use them.
+
+Crypto choices (all of them mock inventions, marked [I] in PORTAL.md terms):
+
+- Keys are **EC P-256** (fast to generate), signatures **ECDSA with SHA-256**, DER-encoded,
+  base64 in transport. A real emBridge returns PKCS#7; a bare signature is enough here.
+- The private key is stored as encrypted PKCS#8 PEM (``BestAvailableEncryption`` with the PIN),
+  so a wrong PIN is simply a key that does not decrypt.
+- Certificates are issued by one **mock CA** ("Mock eMudhra Sub CA"). Its key is *derived from a
+  published constant* and its certificate is built deterministically (RFC 6979 signing), so
+  every process — portal, emBridge, tests — knows the same CA without sharing a database row,
+  and :func:`verify_signature` needs no connection. Nothing here is secret.
+- Certificate subject, by token type:
+
+  ============  ===========================================================================
+  individual    CN=cn, O=Personal, serialNumber=SHA-256 hex of the PAN (as real Indian DSCs)
+  organisation  CN=cn, O=org, and serialNumber=PAN hash when a PAN is given
+  iec           CN=cn, O=org (if given), and the IEC in :data:`IEC_ATTRIBUTE` (``UID``)
+  ============  ===========================================================================
+
+- The class (1, 2 or 3) is a certificate policy OID ``2.16.356.100.2.<class>``
+  (:data:`CLASS_POLICY_ARC`, after India's CCA policy arc).
+
+The portal decides which rule applies from the certificate alone (see
+:func:`check_token_rules`): the IEC attribute makes an IEC token; otherwise O "Personal",
+blank or absent makes an individual token; any other O makes an organisation token.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+import sqlite3
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any, Final
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+CA_NAME: Final = "Mock eMudhra Sub CA"
+#: Where an IEC token carries its IEC. One constant, so it is cheap to correct.
+IEC_ATTRIBUTE: Final = NameOID.USER_ID
+#: Class N is the certificate policy ``2.16.356.100.2.N``.
+CLASS_POLICY_ARC: Final = "2.16.356.100.2"
+PERSONAL_ORG: Final = "Personal"
+MAX_PIN_ATTEMPTS: Final = 3
+TOKEN_TYPES: Final = ("individual", "organisation", "iec")
+
+IST: Final = timezone(timedelta(hours=5, minutes=30), "IST")
+_CA_SEED: Final = b"mock-dgft-portal/dsc/ca-key/v1"
+_CA_VALIDITY: Final = (datetime(2020, 1, 1, tzinfo=UTC), datetime(2045, 1, 1, tzinfo=UTC))
+_ECDSA: Final = ec.ECDSA(hashes.SHA256())
+
+#: The portal's refusal messages, wording invented [I].
+MESSAGES: Final[dict[str, str]] = {
+    "invalid": "The selected DSC could not be read. Please select a valid certificate.",
+    "untrusted": "The DSC is not issued by a licensed Certifying Authority.",
+    "class": "Only Class 2 or Class 3 DSC is allowed.",
+    "expired": "The DSC has expired. Please use a valid DSC.",
+    "not_yet_valid": "The DSC is not yet valid.",
+    "iec_mismatch": "The IEC in the DSC does not match the IEC number.",
+    "pan_mismatch": "The PAN in the DSC does not match the PAN of the IEC.",
+    "individual_org": (
+        "For an individual DSC the Organisation in the certificate must be 'Personal' or blank."
+    ),
+    "org_for_proprietorship": "An organisation DSC cannot be used for a Proprietorship firm.",
+    "org_name_mismatch": (
+        "The Organisation name in the DSC does not match the Name as per PAN of the IEC."
+    ),
+}
+
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS dsc_tokens (
+    token        TEXT PRIMARY KEY,          -- keyStoreDisplayName
+    iec          TEXT NOT NULL,             -- the IEC this token was seeded for
+    type         TEXT NOT NULL CHECK (type IN ('individual', 'organisation', 'iec')),
+    cn           TEXT NOT NULL,
+    org          TEXT,
+    pan_hash     TEXT,
+    cls          INTEGER NOT NULL,
+    key_id       TEXT NOT NULL UNIQUE,      -- subject key identifier, hex
+    key_pem      TEXT NOT NULL,             -- PKCS#8, encrypted with the PIN
+    cert_pem     TEXT NOT NULL,
+    connected    INTEGER NOT NULL DEFAULT 1,
+    failed_pins  INTEGER NOT NULL DEFAULT 0,
+    locked       INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+
+class TokenError(Exception):
+    """A token refused to sign. ``code`` is one of: not_found, cert_not_found, pin_required,
+    wrong_pin, locked. ``attempts_left`` is set for wrong_pin."""
+
+    def __init__(self, code: str, *, attempts_left: int | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.attempts_left = attempts_left
+
+
+def ensure_schema(conn: sqlite3.Connection) -> None:
+    """Create the ``dsc_tokens`` table if it is missing."""
+    conn.executescript(_SCHEMA)
+
+
+def pan_hash(pan: str) -> str:
+    """SHA-256 hex of the upper-cased PAN, as carried in a DSC's ``serialNumber``."""
+    return hashlib.sha256(pan.strip().upper().encode()).hexdigest()
+
+
+# --- the mock CA ------------------------------------------------------------------------------
+
+
+def _ca_key() -> ec.EllipticCurvePrivateKey:
+    order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551  # P-256 n
+    scalar = int.from_bytes(hashlib.sha256(_CA_SEED).digest()) % (order - 1) + 1
+    return ec.derive_private_key(scalar, ec.SECP256R1())
+
+
+_CA_CACHE: dict[str, tuple[ec.EllipticCurvePrivateKey, x509.Certificate]] = {}
+
+
+def _ca() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    if "ca" not in _CA_CACHE:
+        key = _ca_key()
+        name = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "IN"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Mock eMudhra Limited"),
+                x509.NameAttribute(NameOID.COMMON_NAME, CA_NAME),
+            ]
+        )
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(0x4D4F434B)
+            .not_valid_before(_CA_VALIDITY[0])
+            .not_valid_after(_CA_VALIDITY[1])
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+            .sign(key, hashes.SHA256(), ecdsa_deterministic=True)
+        )
+        _CA_CACHE["ca"] = (key, cert)
+    return _CA_CACHE["ca"]
+
+
+def ca_certificate_pem() -> str:
+    """The mock CA's certificate (the same in every process)."""
+    return _ca()[1].public_bytes(serialization.Encoding.PEM).decode()
+
+
+# --- issuing tokens ---------------------------------------------------------------------------
+
+
+def issue_certificate(
+    public_key: ec.EllipticCurvePublicKey,
+    *,
+    cn: str,
+    org: str | None,
+    pan: str | None,
+    iec: str | None,
+    cls: int,
+    valid_to: date,
+) -> x509.Certificate:
+    """Issue a certificate from the mock CA with exactly the given subject pieces.
+
+    Lower level than :func:`create_tokens` (which maps a token type to these pieces); tests use
+    it to build odd certificates, e.g. an individual DSC with a company name in O.
+    """
+    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "IN")]
+    if org:
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, org))
+    if iec:
+        attrs.append(x509.NameAttribute(IEC_ATTRIBUTE, iec))
+    if pan:
+        attrs.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, pan_hash(pan)))
+    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
+    not_after = datetime.combine(valid_to, time(23, 59, 59), IST)
+    not_before = min(datetime.now(UTC), not_after) - timedelta(days=730)
+    ca_key, ca_cert = _ca()
+    policy = x509.PolicyInformation(x509.ObjectIdentifier(f"{CLASS_POLICY_ARC}.{cls}"), None)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name(attrs))
+        .issuer_name(ca_cert.subject)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.CertificatePolicies([policy]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+
+
+def create_tokens(
+    conn: sqlite3.Connection, *, iec: str, specs: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Create (or replace, by token name) soft tokens for one IEC and commit.
+
+    Each spec: ``{token, type: individual|organisation|iec, cn, org, pan, pin,
+    valid_to: "YYYY-MM-DD", class: 1|2|3 (default 3), connected: bool (default True)}``.
+    ``pan`` is required for individual tokens; ``org`` for organisation tokens. An IEC token
+    carries the ``iec`` argument (or the spec's own ``iec``, to build a mismatching one).
+    Returns ``[{token, type, cn, key_id}]``.
+    """
+    ensure_schema(conn)
+    created: list[dict[str, Any]] = []
+    rows = []
+    for spec in specs:
+        kind = str(spec.get("type", ""))
+        if kind not in TOKEN_TYPES:
+            raise ValueError(f"token type must be one of {TOKEN_TYPES}, not {kind!r}")
+        token, cn, pin = str(spec["token"]), str(spec["cn"]), str(spec.get("pin", ""))
+        if not pin:
+            raise ValueError(f"token {token!r}: a PIN is required")
+        cls = int(spec.get("class", 3))
+        if cls not in (1, 2, 3):
+            raise ValueError(f"token {token!r}: class must be 1, 2 or 3")
+        pan = str(spec["pan"]).strip().upper() if spec.get("pan") else None
+        org = str(spec["org"]).strip() if spec.get("org") else None
+        cert_iec = None
+        if kind == "individual":
+            if not pan:
+                raise ValueError(f"token {token!r}: an individual token needs a PAN")
+            org = PERSONAL_ORG
+        elif kind == "organisation" and not org:
+            raise ValueError(f"token {token!r}: an organisation token needs an org")
+        elif kind == "iec":
+            cert_iec = str(spec.get("iec") or iec)
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = issue_certificate(
+            key.public_key(),
+            cn=cn,
+            org=org,
+            pan=pan,
+            iec=cert_iec,
+            cls=cls,
+            valid_to=date.fromisoformat(str(spec["valid_to"])),
+        )
+        key_id = _key_id(cert)
+        key_pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(pin.encode()),
+        ).decode()
+        cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+        connected = 1 if spec.get("connected", True) else 0
+        pan_digest = pan_hash(pan) if pan else None
+        rows.append(
+            (token, iec, kind, cn, org, pan_digest, cls, key_id, key_pem, cert_pem, connected)
+        )
+        created.append({"token": token, "type": kind, "cn": cn, "key_id": key_id})
+    with conn:
+        conn.executemany(
+            "INSERT OR REPLACE INTO dsc_tokens (token, iec, type, cn, org, pan_hash, cls, key_id,"
+            " key_pem, cert_pem, connected, failed_pins, locked)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)",
+            rows,
+        )
+    return created
+
+
+def set_connected(conn: sqlite3.Connection, token: str, connected: bool) -> None:
+    """Plug a token in or pull it out."""
+    with conn:
+        conn.execute("UPDATE dsc_tokens SET connected = ? WHERE token = ?", (int(connected), token))
+
+
+def unlock_token(conn: sqlite3.Connection, token: str) -> None:
+    """What the CA's helpdesk does: reset the wrong-PIN count."""
+    with conn:
+        conn.execute("UPDATE dsc_tokens SET failed_pins = 0, locked = 0 WHERE token = ?", (token,))
+
+
+# --- what the emBridge simulator asks of tokens -----------------------------------------------
+
+
+def connected_tokens(conn: sqlite3.Connection) -> list[str]:
+    """Names of the connected tokens, in a stable order."""
+    rows = conn.execute("SELECT token FROM dsc_tokens WHERE connected = 1 ORDER BY token")
+    return [str(r[0]) for r in rows]
+
+
+def token_certificates(conn: sqlite3.Connection, token: str) -> list[tuple[str, str]]:
+    """``[(key_id, cert_pem)]`` of a connected token; TokenError(not_found) otherwise."""
+    row = conn.execute(
+        "SELECT key_id, cert_pem FROM dsc_tokens WHERE token = ? AND connected = 1", (token,)
+    ).fetchone()
+    if row is None:
+        raise TokenError("not_found")
+    return [(str(row[0]), str(row[1]))]
+
+
+def sign_with_token(
+    conn: sqlite3.Connection, token: str, *, key_id: str, pin: str, data: bytes
+) -> tuple[str, str]:
+    """Sign ``data`` with a token's key: returns ``(signature_b64, cert_pem)``.
+
+    Raises :class:`TokenError`. A wrong PIN is counted and commits; the third in a row locks
+    the token (a correct PIN resets the count), as a real token does.
+    """
+    row = conn.execute(
+        "SELECT key_id, key_pem, cert_pem, failed_pins, locked FROM dsc_tokens"
+        " WHERE token = ? AND connected = 1",
+        (token,),
+    ).fetchone()
+    if row is None:
+        raise TokenError("not_found")
+    if str(row[0]).upper() != key_id.strip().upper():
+        raise TokenError("cert_not_found")
+    if row[4]:
+        raise TokenError("locked")
+    if not pin:
+        raise TokenError("pin_required")
+    try:
+        key = serialization.load_pem_private_key(str(row[1]).encode(), pin.encode())
+    except (ValueError, TypeError):
+        failed = int(row[3]) + 1
+        with conn:
+            conn.execute(
+                "UPDATE dsc_tokens SET failed_pins = ?, locked = ? WHERE token = ?",
+                (failed, int(failed >= MAX_PIN_ATTEMPTS), token),
+            )
+        if failed >= MAX_PIN_ATTEMPTS:
+            raise TokenError("locked") from None
+        raise TokenError("wrong_pin", attempts_left=MAX_PIN_ATTEMPTS - failed) from None
+    if row[3]:
+        with conn:
+            conn.execute("UPDATE dsc_tokens SET failed_pins = 0 WHERE token = ?", (token,))
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    signature = key.sign(data, _ECDSA)
+    return base64.b64encode(signature).decode(), str(row[2])
+
+
+# --- what the portal checks -------------------------------------------------------------------
+
+
+def load_certificate(text: str) -> x509.Certificate:
+    """Parse a certificate given as PEM or as base64 DER. Raises ValueError."""
+    text = text.strip()
+    if text.startswith("-----BEGIN"):
+        return x509.load_pem_x509_certificate(text.encode())
+    try:
+        der = base64.b64decode(re.sub(r"\s+", "", text), validate=True)
+    except binascii.Error as exc:
+        raise ValueError("not a PEM or base64 DER certificate") from exc
+    return x509.load_der_x509_certificate(der)
+
+
+def _issued_by_mock_ca(cert: x509.Certificate) -> bool:
+    ca_cert = _ca()[1]
+    if cert.issuer != ca_cert.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(ca_cert)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def verify_signature(cert_pem: str, data: str | bytes, signature_b64: str) -> bool:
+    """True when ``signature_b64`` is the certificate's key's signature of ``data`` (UTF-8 for
+    text) and the certificate was issued by the mock CA. Never raises on bad input."""
+    try:
+        cert = load_certificate(cert_pem)
+        signature = base64.b64decode(signature_b64, validate=True)
+        public_key = cert.public_key()
+    except (ValueError, TypeError, binascii.Error):
+        return False
+    if not _issued_by_mock_ca(cert) or not isinstance(public_key, ec.EllipticCurvePublicKey):
+        return False
+    payload = data.encode() if isinstance(data, str) else data
+    try:
+        public_key.verify(signature, payload, _ECDSA)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def certificate_class(cert: x509.Certificate) -> int | None:
+    """The class from the certificate policy OID, or None when there is none."""
+    try:
+        policies = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value
+    except x509.ExtensionNotFound:
+        return None
+    for policy in policies:
+        arc, _, last = policy.policy_identifier.dotted_string.rpartition(".")
+        if arc == CLASS_POLICY_ARC and last.isdigit():
+            return int(last)
+    return None
+
+
+def _attr(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str | None:
+    values = cert.subject.get_attributes_for_oid(oid)
+    return str(values[0].value) if values else None
+
+
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").split()).casefold()
+
+
+def _as_utc(moment: datetime) -> datetime:
+    # A naive "now" is taken as UTC, as cryptography takes naive validity dates.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def check_token_rules(
+    cert_pem: str,
+    *,
+    iec: str,
+    pan: str,
+    name_as_per_pan: str,
+    nature_of_concern: str,
+    now: datetime,
+) -> str | None:
+    """The portal's acceptance of a DSC for an IEC: None when acceptable, else a
+    :data:`MESSAGES` value.
+
+    In order: readable; issued by the (mock) licensed CA; Class 2 or 3; valid at ``now`` (the
+    portal's clock). Then by token kind, read off the certificate: an IEC token's IEC must equal
+    ``iec``; an individual token (O "Personal", blank or absent) must carry the hash of ``pan``;
+    a certificate carrying the IEC's PAN hash with some other O is a mis-issued individual
+    DSC; an organisation token is refused for a proprietorship and its O must equal
+    ``name_as_per_pan`` (case-insensitive, whitespace-normalised).
+    """
+    try:
+        cert = load_certificate(cert_pem)
+    except ValueError:
+        return MESSAGES["invalid"]
+    if not _issued_by_mock_ca(cert):
+        return MESSAGES["untrusted"]
+    if certificate_class(cert) not in (2, 3):
+        return MESSAGES["class"]
+    moment = _as_utc(now)
+    if moment > cert.not_valid_after_utc:
+        return MESSAGES["expired"]
+    if moment < cert.not_valid_before_utc:
+        return MESSAGES["not_yet_valid"]
+    cert_iec = _attr(cert, IEC_ATTRIBUTE)
+    if cert_iec is not None:
+        return None if cert_iec.strip().upper() == iec.strip().upper() else MESSAGES["iec_mismatch"]
+    org = _attr(cert, NameOID.ORGANIZATION_NAME)
+    carries_pan = (_attr(cert, NameOID.SERIAL_NUMBER) or "").lower() == pan_hash(pan)
+    if _norm(org) in ("", _norm(PERSONAL_ORG)):
+        return None if carries_pan else MESSAGES["pan_mismatch"]
+    if carries_pan and _norm(org) != _norm(name_as_per_pan):
+        return MESSAGES["individual_org"]
+    if "proprietor" in _norm(nature_of_concern):
+        return MESSAGES["org_for_proprietorship"]
+    return None if _norm(org) == _norm(name_as_per_pan) else MESSAGES["org_name_mismatch"]
+
+
+def _key_id(cert: x509.Certificate) -> str:
+    ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    return ski.digest.hex().upper()
