@@ -1,1 +1,123 @@
-"""Client-file commands: clients check. (Being written.)"""
+"""Client-file commands: ``rpa clients check FILE`` validates a client file without running.
+
+Exit codes: 0 every row is good; 1 some rows are bad (or, with ``--secrets``, a secret
+reference cannot be resolved); 2 the file cannot be read at all.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from rpa.cli.app import EXIT_FAILED, EXIT_OK, EXIT_USAGE, app, console, fail, state
+from rpa.clientfile import ClientFile, load_clients
+from rpa.errors import ClientFileError, RecordError, SecretError
+from rpa.records import ClientRecord
+
+clients_app = typer.Typer(help="Client files (CSV, Excel, YAML): check them before a run.")
+app.add_typer(clients_app, name="clients")
+
+
+@clients_app.command("check")
+def check(
+    file: Annotated[Path, typer.Argument(help="Client file: .csv, .xlsx or .yaml")],
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="Excel sheet to read (default: the first)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    secrets: Annotated[
+        bool,
+        typer.Option(
+            "--secrets",
+            help="Also resolve every secret reference (values are never shown)",
+        ),
+    ] = False,
+) -> None:
+    """Validate a client file: good rows in a table, each bad row with its number and reason."""
+    state.settings()
+    try:
+        loaded = load_clients(file, sheet=sheet)
+    except ClientFileError as exc:
+        if as_json:
+            typer.echo(json.dumps({"file": str(file), "readable": False, "error": str(exc)}))
+            raise typer.Exit(EXIT_USAGE) from exc
+        raise fail(str(exc)) from exc
+    errors = list(loaded.errors)
+    if secrets:
+        errors.extend(_secret_problems(loaded))
+        errors.sort(key=lambda e: e.row or 0)
+    if as_json:
+        typer.echo(json.dumps(_as_json(loaded, errors), indent=2, ensure_ascii=False))
+    else:
+        _print(loaded, errors)
+    raise typer.Exit(EXIT_FAILED if errors else EXIT_OK)
+
+
+def _secret_problems(loaded: ClientFile) -> list[RecordError]:
+    problems: list[RecordError] = []
+    for row, record in loaded.records:
+        for name in record.secret_refs():
+            try:
+                record.resolve_secret(name)
+            except SecretError as exc:
+                problems.append(RecordError(str(exc), field=name, row=row))
+    return problems
+
+
+def _secrets_shown(record: ClientRecord) -> str:
+    return "\n".join(str(ref) for ref in record.secret_refs().values())
+
+
+def _as_json(loaded: ClientFile, errors: list[RecordError]) -> dict[str, Any]:
+    return {
+        "file": str(loaded.path),
+        "readable": True,
+        "format": loaded.format,
+        "sheet": loaded.sheet,
+        "good": len({row for row, _ in loaded.records} - {e.row for e in errors}),
+        "bad_rows": sorted({e.row for e in errors if e.row is not None}),
+        "ignored_columns": loaded.ignored_columns,
+        "records": [
+            {
+                "row": row,
+                "client": record.template_vars(),
+                "secrets": {name: str(ref) for name, ref in record.secret_refs().items()},
+            }
+            for row, record in loaded.records
+        ],
+        "errors": [{"row": e.row, "field": e.field, "message": str(e)} for e in errors],
+    }
+
+
+def _print(loaded: ClientFile, errors: list[RecordError]) -> None:
+    where = f"{loaded.path}" + (f" (sheet {loaded.sheet!r})" if loaded.sheet else "")
+    bad_rows = {e.row for e in errors}
+    good = [(row, record) for row, record in loaded.records if row not in bad_rows]
+    if good:
+        table = Table(title=where)
+        table.add_column("row", justify="right")
+        table.add_column("IEC", no_wrap=True)
+        table.add_column("firm")
+        table.add_column("sign")
+        table.add_column("portal user", overflow="fold")
+        table.add_column("secrets", overflow="fold")
+        for row, record in good:
+            table.add_row(
+                str(row),
+                record.iec,
+                record.firm_name,
+                record.sign_with.value,
+                record.portal_user or "",
+                _secrets_shown(record),
+            )
+        console.print(table)
+    unit = "line" if loaded.format == "yaml" else "row"
+    for error in errors:
+        console.print(f"[red]{unit} {error.row}[/red]: {error}", highlight=False, markup=True)
+    summary = f"{len(good)} good row(s), {len(bad_rows)} bad row(s) in {where}"
+    style = "red" if errors else "green"
+    console.print(f"[{style}]{summary}[/{style}]", highlight=False)

@@ -1,0 +1,387 @@
+"""The client record: one consultancy client, validated and normalised at load time.
+
+``ClientRecord`` holds what the playbooks need about one IEC holder. Each field is checked
+with a message a consultant understands (``IEC must be 10 characters (letters and
+digits), got 'ABC12'``) and normalised (PAN/IEC upper-case, mobile without ``+91``).
+Secret fields (``portal_password``, ``dsc_pin``, ``aadhaar``) hold ``SecretRef``s, never
+values. ``template_vars()`` is the plain dict templates see as ``client``; it has no
+secret in it.
+
+Build records with ``parse_record`` (raises one ``RecordError`` naming every problem) or
+``check_record`` (returns the record or the list of problems, one ``RecordError`` each).
+A validation context ``{"base_dir": folder}`` makes ``file:`` references and document paths
+relative to the client file's folder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from loguru import logger
+from pydantic import (
+    BaseModel,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from rpa.errors import RecordError, SecretError
+from rpa.identifiers import (
+    HOLDER_TYPES,
+    PAN_TYPES_FOR_CONCERN,
+    NatureOfConcern,
+    normalise_aadhaar,
+    parse_date,
+    parse_email,
+    parse_iec,
+    parse_mobile,
+    parse_nature_of_concern,
+    parse_pan,
+)
+from rpa.masking import register_secret
+from rpa.record_parts import (
+    Address,
+    Bank,
+    Branch,
+    Changes,
+    Documents,
+    OptText,
+    RecordModel,
+    Text,
+    as_text,
+    required_text,
+)
+from rpa.secrets import SecretRef
+
+SecretField = Literal["portal_password", "dsc_pin", "aadhaar"]
+SECRET_FIELDS: tuple[SecretField, ...] = ("portal_password", "dsc_pin", "aadhaar")
+
+
+class SignWith(StrEnum):
+    DSC = "dsc"
+    AADHAAR = "aadhaar"
+
+
+_SIGN_ALIASES = {
+    "dsc": SignWith.DSC,
+    "digitalsignature": SignWith.DSC,
+    "token": SignWith.DSC,
+    "aadhaar": SignWith.AADHAAR,
+    "aadhar": SignWith.AADHAAR,  # the common spelling in spreadsheets
+    "aadhaaresign": SignWith.AADHAAR,
+    "aadharesign": SignWith.AADHAAR,
+    "esign": SignWith.AADHAAR,
+}
+
+
+# --- the record ------------------------------------------------------------------------------
+
+
+class ClientRecord(RecordModel):
+    """One client: the IEC holder, how to log in, how to sign, what to change."""
+
+    iec: Text
+    pan: Text
+    firm_name: Text
+    name_as_per_pan: Text
+    dob: date
+    email: Text
+    mobile: Text
+    portal_user: OptText = Field(None, description="Defaults to email (the portal's username)")
+    portal_password: SecretRef
+    sign_with: SignWith
+    dsc_token: OptText = None
+    dsc_cert: OptText = None
+    dsc_pin: SecretRef | None = None
+    aadhaar: SecretRef | None = None
+    nature_of_concern: NatureOfConcern | None = None
+    changes: Changes | None = None
+    documents: Documents | None = None
+
+    @field_validator("iec", mode="before")
+    @classmethod
+    def _iec(cls, value: Any, info: ValidationInfo) -> str:
+        from_number = isinstance(value, int | float) and not isinstance(value, bool)
+        return parse_iec(required_text(value, info), from_number=from_number)
+
+    @field_validator("pan", mode="after")
+    @classmethod
+    def _pan(cls, value: str) -> str:
+        return parse_pan(value)
+
+    @field_validator("dob", mode="before")
+    @classmethod
+    def _dob(cls, value: Any) -> date:
+        return parse_date(value, name="dob")
+
+    @field_validator("email", mode="after")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return parse_email(value, name="email")
+
+    @field_validator("mobile", mode="after")
+    @classmethod
+    def _mobile(cls, value: str) -> str:
+        return parse_mobile(value, name="mobile")
+
+    @field_validator("sign_with", mode="before")
+    @classmethod
+    def _sign_with(cls, value: Any) -> SignWith:
+        if isinstance(value, SignWith):
+            return value
+        text = as_text(value, "sign_with")
+        if text is None:
+            raise ValueError("sign_with is required (dsc or aadhaar)")
+        found = _SIGN_ALIASES.get(re.sub(r"[^a-z]", "", text.lower()))
+        if found is None:
+            raise ValueError(f"sign_with must be dsc or aadhaar, got '{text}'")
+        return found
+
+    @field_validator("aadhaar", mode="after")
+    @classmethod
+    def _aadhaar(cls, value: SecretRef | None) -> SecretRef | None:
+        if value is not None and value.is_literal:
+            normalise_aadhaar(value.resolve())  # raises a message without the number
+        return value
+
+    @field_validator("nature_of_concern", mode="before")
+    @classmethod
+    def _concern(cls, value: Any) -> NatureOfConcern | None:
+        if value is None or isinstance(value, NatureOfConcern):
+            return value
+        text = as_text(value, "nature_of_concern")
+        return None if text is None else parse_nature_of_concern(text)
+
+    @field_validator("changes", mode="after")
+    @classmethod
+    def _no_empty_changes(cls, value: Changes | None) -> Changes | None:
+        return None if value is None or value.is_empty() else value
+
+    @field_validator("documents", mode="after")
+    @classmethod
+    def _no_empty_documents(cls, value: Documents | None) -> Documents | None:
+        if value is None or all(v is None for v in value.model_dump().values()):
+            return None
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> ClientRecord:
+        problems: list[tuple[str, str]] = []
+        if not self.iec.isdigit() and self.iec != self.pan:
+            problems.append(
+                (
+                    "iec",
+                    f"IEC '{self.iec}' has the form of a PAN but PAN is '{self.pan}'; "
+                    "since 2020 a new IEC is the firm's PAN",
+                )
+            )
+        letter = self.pan[3]
+        if self.nature_of_concern is not None:
+            allowed = PAN_TYPES_FOR_CONCERN[self.nature_of_concern]
+            if letter not in allowed:
+                problems.append(
+                    (
+                        "nature_of_concern",
+                        f"PAN's 4th letter '{letter}' means {HOLDER_TYPES[letter]}, "
+                        f"but nature of concern is '{self.nature_of_concern.value}'",
+                    )
+                )
+        if self.sign_with is SignWith.DSC:
+            if self.dsc_token is None:
+                problems.append(
+                    ("dsc_token", "sign_with is dsc, so dsc_token (the token's name) is required")
+                )
+            if self.dsc_pin is None:
+                problems.append(
+                    (
+                        "dsc_pin",
+                        "sign_with is dsc, so dsc_pin (a reference like env:PIN) is required",
+                    )
+                )
+        elif self.aadhaar is None:
+            problems.append(
+                (
+                    "aadhaar",
+                    "sign_with is aadhaar, so aadhaar (a reference to the Aadhaar number or VID, "
+                    "like env:NAME) is required",
+                )
+            )
+        if problems:
+            raise PydanticCustomError(
+                "record_consistency",
+                "{message}",
+                {"message": "; ".join(m for _, m in problems), "problems": problems},
+            )
+        if self.portal_user is None:
+            object.__setattr__(self, "portal_user", self.email)
+        self._warn_literals(info)
+        return self
+
+    def _warn_literals(self, info: ValidationInfo) -> None:
+        context = info.context if isinstance(info.context, dict) else {}
+        where = f", row {context['row']}" if context.get("row") is not None else ""
+        for name, ref in self.secret_refs().items():
+            if ref.is_literal:
+                logger.warning(
+                    "client {} ({}){}: {} is written in the client file as a literal; "
+                    "use env:NAME, file:PATH or keyring:SERVICE/NAME instead",
+                    self.iec,
+                    self.firm_name,
+                    where,
+                    name,
+                )
+
+    # --- for the rest of the agent ---------------------------------------------------------
+
+    @property
+    def label(self) -> str:
+        """``0123456789 (Acme Exports)``: how logs and reports name the client."""
+        return f"{self.iec} ({self.firm_name})"
+
+    @property
+    def holder_type(self) -> str:
+        """What the PAN's 4th letter says the holder is: ``a company``."""
+        return HOLDER_TYPES[self.pan[3]]
+
+    def secret_refs(self) -> dict[SecretField, SecretRef]:
+        """The secret references this client has, by field name (unresolved)."""
+        refs: dict[SecretField, SecretRef] = {}
+        for name in SECRET_FIELDS:
+            ref = getattr(self, name)
+            if ref is not None:
+                refs[name] = ref
+        return refs
+
+    def resolve_secret(self, name: SecretField) -> str:
+        """The value of one secret field, registered for masking. Raises ``SecretError``."""
+        ref: SecretRef | None = getattr(self, name)
+        if ref is None:
+            raise SecretError(f"client {self.label} has no {name}")
+        value = ref.resolve()
+        if name == "aadhaar":
+            try:
+                value = normalise_aadhaar(value)
+            except ValueError as exc:
+                raise SecretError(f"client {self.label}: {ref} gives an invalid {exc}") from None
+            register_secret(value)  # the digits alone, as a form will show them
+        return value
+
+    def template_vars(self) -> dict[str, Any]:
+        """The record as plain data for templates (``client.iec``): no secret, no reference."""
+        data = self.model_dump(mode="json", exclude=set[str](SECRET_FIELDS))
+        data["dob_dmy"] = self.dob.strftime("%d/%m/%Y")
+        data["holder_type"] = self.holder_type
+        data["label"] = self.label
+        data["has_dsc_pin"] = self.dsc_pin is not None
+        data["has_aadhaar"] = self.aadhaar is not None
+        return data
+
+
+# --- building records, with problems a consultant can read -----------------------------------
+
+
+def check_record(
+    data: Mapping[str, Any], *, base_dir: Path | None = None, row: int | None = None
+) -> tuple[ClientRecord | None, list[RecordError]]:
+    """Validate one record: the record and no problems, or ``None`` and every problem."""
+    context = {"base_dir": base_dir, "row": row}
+    try:
+        return ClientRecord.model_validate(dict(data), context=context), []
+    except ValidationError as exc:
+        return None, problems_of(exc, row=row)
+
+
+def parse_record(
+    data: Mapping[str, Any], *, base_dir: Path | None = None, row: int | None = None
+) -> ClientRecord:
+    """Validate one record or raise a ``RecordError`` naming every problem."""
+    record, problems = check_record(data, base_dir=base_dir, row=row)
+    if record is None:
+        first = problems[0]
+        raise RecordError("; ".join(str(p) for p in problems), field=first.field, row=row)
+    return record
+
+
+_BUILTIN_MESSAGES = {
+    "missing": "{field} is required",
+    "extra_forbidden": "{field} is not a known field{known}",
+    "model_type": "{field} must be a set of fields ({known_plain})",
+    "model_attributes_type": "{field} must be a set of fields ({known_plain})",
+    "list_type": "{field} must be a list",
+    "enum": "{field} must be one of the listed values",
+    "date_type": "{field} must be a date",
+}
+
+
+def problems_of(exc: ValidationError, *, row: int | None = None) -> list[RecordError]:
+    """Turn pydantic's errors into ``RecordError``s whose messages never echo an input."""
+    problems: list[RecordError] = []
+    for error in exc.errors(include_input=False, include_url=False):
+        loc = tuple(error["loc"])
+        # List positions are shown from 1, as a person counts (changes.branches.1.city).
+        field = ".".join(str(p + 1) if isinstance(p, int) else p for p in loc) or None
+        kind = error["type"]
+        ctx = error.get("ctx") or {}
+        if kind == "record_consistency":
+            problems.extend(RecordError(m, field=f, row=row) for f, m in ctx["problems"])
+            continue
+        if kind == "value_error":
+            message = str(ctx.get("error", error["msg"]))
+        elif kind in _BUILTIN_MESSAGES:
+            known = _known_fields(loc[:-1]) if kind == "extra_forbidden" else _known_fields(loc)
+            message = _BUILTIN_MESSAGES[kind].format(
+                field=field or "the record",
+                known=f" (expected one of: {', '.join(known)})" if known else "",
+                known_plain=", ".join(known),
+            )
+        else:
+            message = f"{field or 'the record'}: {error['msg']}"
+        problems.append(RecordError(message, field=field, row=row))
+    return problems
+
+
+def _known_fields(loc: tuple[int | str, ...]) -> list[str]:
+    """Field names accepted at ``loc`` (``("changes", "address")`` → line1, line2, ...)."""
+    model: type[BaseModel] | None = ClientRecord
+    for part in loc:
+        if model is None or isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        model = _model_in(info.annotation) if info is not None else None
+    return list(model.model_fields) if model is not None else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+__all__ = [
+    "SECRET_FIELDS",
+    "Address",
+    "Bank",
+    "Branch",
+    "Changes",
+    "ClientRecord",
+    "Documents",
+    "NatureOfConcern",
+    "SecretField",
+    "SignWith",
+    "check_record",
+    "parse_date",
+    "parse_record",
+    "problems_of",
+]
