@@ -275,7 +275,10 @@ async def _embridge_action(name: str, form: FormData, session: Session) -> Respo
     from mock_portal import embridge
 
     plain = {k: v for k, v in form.items() if isinstance(v, str)}
-    result = embridge.handle_portal_action(name, plain)
+    try:
+        result = embridge.handle_portal_action(name, plain)
+    except embridge.EnvelopeError:  # tampered or malformed: the client's fault, not ours
+        return JSONResponse({"status": 0, "errorMessage": "Invalid request"}, 400)
     if result is None:
         return not_found()
     return JSONResponse(result)

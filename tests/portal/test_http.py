@@ -115,3 +115,21 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         client.post("/__mock__/seed", json={"users": [USER], "iecs": [iec_record()]})
     with TestClient(create_app(db, test_mode=True)) as client:
         assert client.get(f"/__mock__/iecs/{IEC['iec']}").json()["pan"] == IEC["pan"]
+
+
+def test_a_tampered_embridge_envelope_is_a_client_error_not_a_server_error(
+    portal: Portal,
+) -> None:
+    with httpx.Client(base_url=portal.url) as client:
+        form = login_form(portal, client)
+        token = form["_csrf"]
+        headers = {"X-CSRF-TOKEN": token, "X-Requested-With": "XMLHttpRequest"}
+        assert client.post(CHECK_LOGIN, data=form, headers=headers).status_code == 200
+        token = csrf_of(client.get("/CP/web?requestType=ApplicationRH&actionVal=dashboard").text)
+        response = client.post(
+            "/CP/web?requestType=ApplicationRH&actionVal=decryptEmbridgeResponse",
+            data={"responseData": "not-a-key-id.garbage"},
+            headers={"X-CSRF-TOKEN": token, "X-Requested-With": "XMLHttpRequest"},
+        )
+        assert response.status_code == 400
+        assert response.json()["status"] == 0
