@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     trace: TraceMode = Field(
         "on-failure", description="Keep Playwright traces: on-failure|always|never"
     )
+    playbooks_dir: Path = Field(
+        Path("playbooks"), description="Where `rpa run NAME` and `use: NAME` find playbooks"
+    )
     otp_provider: str = Field("prompt", description="prompt | queue | mock-outbox")
     captcha_provider: str = Field("prompt", description="prompt | queue | mock")
     challenge_timeout_s: float = Field(
@@ -67,6 +70,30 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Console log level")
     smtp_password: SecretStr | None = Field(None, description="Password for notification email")
+    smtp_host: str | None = Field(
+        None, description="SMTP server for notification email (unset: no email is sent)"
+    )
+    smtp_port: int = Field(
+        587, ge=1, le=65535, description="SMTP port (465 means TLS from the first byte)"
+    )
+    smtp_user: str | None = Field(
+        None, description="SMTP login user (unset: send without logging in)"
+    )
+    smtp_starttls: bool = Field(
+        True, description="Upgrade the SMTP connection with STARTTLS before sending"
+    )
+    notify_email_from: str | None = Field(
+        None, description="From: address of notification email (default: dgft-rpa@HOSTNAME)"
+    )
+    notify_email_to: str = Field(
+        "", description="Who gets the run summary by email: addresses separated by commas"
+    )
+    notify_webhook_url: SecretStr | None = Field(
+        None, description="URL that gets the run summary as a JSON POST (Slack-compatible)"
+    )
+    renew_lock_path: Path | None = Field(
+        None, description="Lock file of `rpa renew run` (default: DATA_DIR/renew.lock)"
+    )
 
     @field_validator("portal_url")
     @classmethod
@@ -98,6 +125,16 @@ class Settings(BaseSettings):
     @property
     def logs_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    @property
+    def renew_lock_file(self) -> Path:
+        return self.renew_lock_path or self.data_dir / "renew.lock"
+
+    @property
+    def notify_recipients(self) -> list[str]:
+        """``notify_email_to`` split on commas (and semicolons), blanks dropped."""
+        parts = self.notify_email_to.replace(";", ",").split(",")
+        return [p.strip() for p in parts if p.strip()]
 
 
 def load_settings(

@@ -22,7 +22,8 @@ Every error the agent raises on purpose is an ``RpaError``. Dependencies' errors
     │   └── NeedsInputError         a challenge (OTP, captcha) nobody answered in time
     ├── JournalError                the journal cannot be read or written
     │   └── LeaseHeldError          another process runs this client × playbook now
-    └── BatchError                  a batch cannot start or continue (bad resume id, portal down)
+    ├── BatchError                  a batch cannot start or continue (bad resume id, portal down)
+    └── NotifyError                 a run summary could not be emailed or posted
 """
 
 from __future__ import annotations
@@ -201,3 +202,12 @@ class LeaseHeldError(JournalError):
 
 class BatchError(RpaError):
     """A batch cannot start or continue (unknown batch id, portal looks down, lock held)."""
+
+
+class NotifyError(RpaError):
+    """A run summary could not be sent (SMTP refused, unreachable server). ``channel`` is
+    ``email`` or ``webhook``. The message never contains a password or a webhook token."""
+
+    def __init__(self, message: str, *, channel: str) -> None:
+        super().__init__(message)
+        self.channel = channel

@@ -245,7 +245,12 @@ class Journal:
         error_kind: str | None = None,
         error_code: str | None = None,
         error_step: str | None = None,
+        finished_at: datetime | str | None = None,
     ) -> None:
+        """Record how ``job_id`` ended. ``finished_at`` defaults to now; imports and tests
+        may give the real time (an aware ``datetime`` or an ISO string)."""
+        if isinstance(finished_at, datetime):
+            finished_at = finished_at.isoformat(timespec="milliseconds")
         with self._write() as db:
             db.execute(
                 "UPDATE jobs SET status = ?, finished_at = ?, duration_s = ?, result = ?,"
@@ -253,7 +258,7 @@ class Journal:
                 " WHERE id = ?",
                 (
                     str(outcome),
-                    now_iso(),
+                    finished_at or now_iso(),
                     duration_s,
                     _masked_json(result or {}),
                     _masked(error),
