@@ -62,13 +62,18 @@ def due_for_deactivation(record: dict[str, Any], today: date) -> bool:
 
 
 def blocking_application(conn: sqlite3.Connection, iec: str, today: date) -> dict[str, Any] | None:
-    """An update already submitted this FY (approved or in progress), or any pending one."""
+    """What stops a new update: any pending application, one approved this FY, or an IEC
+    whose update for this FY is already recorded (``last_updated`` on or after 1 April)
+    [I: the annual update is made once a financial year]."""
     fy = financial_year(today)
     for app in state.applications(conn, iec=iec, kind="update"):
         if app["status"] == wording.APP_IN_PROGRESS:
             return app
         if app["status"] == wording.APP_APPROVED and app["fy"] == fy:
             return app
+    record = state.get_iec(conn, iec)
+    if record is not None and not due_for_deactivation(record, today):
+        return {"iec": iec, "fy": fy, "status": wording.APP_APPROVED, "ack": None}
     return None
 
 

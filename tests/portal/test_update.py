@@ -95,6 +95,17 @@ def test_second_update_in_the_same_year_is_refused(page: Page, portal: Portal) -
     assert len(portal.applications(IEC["iec"])) == 1
 
 
+def test_an_iec_already_updated_this_financial_year_is_refused_a_new_update(
+    page: Page, portal: Portal
+) -> None:
+    linked(portal, last_updated="2026-04-20")  # the clock is at 10 May 2026: FY 2026-27
+    start_fresh(page, portal)
+    expect(page.get_by_role("alert")).to_contain_text(
+        "An application for this IEC is already submitted."
+    )
+    assert portal.applications(IEC["iec"]) == []
+
+
 def test_an_address_change_needs_a_pdf_proof_and_is_signed_with_aadhaar(
     page: Page, portal: Portal
 ) -> None:
