@@ -1,0 +1,133 @@
+"""Deciding what a failure is: Playwright's errors translated at the boundary, then the
+playbook's ``detect:`` probes consulted.
+
+After a step fails with anything but a business error or an unanswered challenge, and
+after a step that navigated, the page is examined, in order:
+
+1. ``detect.session_expired`` holds   → ``SessionExpiredError`` (re-login, then resume)
+2. the document is an HTTP 5xx, or ``detect.busy`` holds → ``TransientError``
+3. one of ``detect.errors`` holds      → ``BusinessError`` with its code
+4. otherwise the failure stands (a locator that matched nothing stays
+   ``PortalChangedError``).
+"""
+
+from __future__ import annotations
+
+from rpa.browser import PlaywrightError, PlaywrightTimeoutError
+from rpa.errors import (
+    BusinessError,
+    FailureKind,
+    PortalChangedError,
+    SessionExpiredError,
+    StepError,
+    TemplateError,
+    TransientError,
+)
+from rpa.playbook.model import Condition, ErrorDetector
+from rpa.playbook.template import render
+from rpa.steps import conditions, locate
+from rpa.steps.base import Scope
+
+NETWORK_MARKERS = (
+    "net::",
+    "ERR_",
+    "Target page, context or browser has been closed",
+    "Navigation failed",
+    "frame was detached",
+    "Target closed",
+)
+RECLASSIFIED = frozenset({FailureKind.TRANSIENT, FailureKind.PORTAL_CHANGED})
+
+
+def first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return text
+
+
+def translate(exc: Exception) -> StepError:
+    """Our error for a dependency's. Unknown exceptions are re-raised (they are bugs)."""
+    if isinstance(exc, StepError):
+        return exc
+    if isinstance(exc, PlaywrightTimeoutError):
+        return TransientError(f"timed out: {first_line(exc.message)}")
+    if isinstance(exc, PlaywrightError):
+        message = first_line(exc.message)
+        if any(marker in exc.message for marker in NETWORK_MARKERS):
+            return TransientError(f"network or browser error: {message}")
+        return PortalChangedError(f"the portal may have changed: {message}")
+    if isinstance(exc, TemplateError):
+        return StepError(f"template error: {exc.message}", code="TEMPLATE")
+    raise exc
+
+
+async def _holds(scope: Scope, cond: Condition | None) -> bool:
+    if cond is None:
+        return False
+    try:
+        return await conditions.holds(scope, cond)
+    except (PlaywrightError, TemplateError):
+        return False  # a probe that cannot run says nothing
+
+
+async def _error_message(scope: Scope, detector: ErrorDetector) -> str:
+    if detector.message:
+        try:
+            return render(detector.message, scope.context())
+        except TemplateError:
+            return detector.message
+    loc = detector.when.visible
+    if loc is not None:
+        try:
+            text = (
+                await locate.build(scope.job.page, loc)
+                .filter(visible=True)
+                .first.inner_text(timeout=1000)
+            )
+            return " ".join(text.split()) or detector.code
+        except PlaywrightError:
+            pass
+    if detector.when.text:
+        return detector.when.text
+    return f"the portal refused the request ({detector.code})"
+
+
+_STATUS_JS = "() => performance.getEntriesByType('navigation')[0]?.responseStatus ?? null"
+
+
+async def document_status(scope: Scope) -> int | None:
+    """The HTTP status the current document came with (None when unknown)."""
+    try:
+        status = await scope.job.page.evaluate(_STATUS_JS)
+    except PlaywrightError:
+        return None
+    return status if isinstance(status, int) and status > 0 else None
+
+
+async def detect(scope: Scope, *, session: bool = True, status: bool = True) -> StepError | None:
+    """The portal state the playbook's detectors recognise on the page now, if any.
+    ``status``: also look at the document's HTTP status (``goto`` has seen it already)."""
+    rules = scope.job.detect
+    if session and await _holds(scope, rules.session_expired):
+        return SessionExpiredError("the portal ended the session (logged out)")
+    code = await document_status(scope) if status else None
+    if code is not None and code >= 500:
+        return TransientError(f"the portal answered HTTP {code}")
+    if await _holds(scope, rules.busy):
+        return TransientError("the portal says it is busy")
+    for detector in rules.errors:
+        if await _holds(scope, detector.when):
+            return BusinessError(await _error_message(scope, detector), code=detector.code)
+    return None
+
+
+async def classify(error: StepError, scope: Scope, *, session: bool = True) -> StepError:
+    """The error to act on: ``error`` itself, or what the detectors say the page shows."""
+    if error.kind not in RECLASSIFIED:
+        return error
+    found = await detect(scope, session=session)
+    if found is None:
+        return error
+    found.__cause__ = error
+    return found

@@ -1,0 +1,424 @@
+"""Running steps: conditions, check mode, guards, retries, re-login, blocks and ``use``.
+
+One ``Executor`` runs one job. For each step, in order:
+
+1. ``when`` false → skipped;
+2. check mode and ``submit: true`` → the guard is probed (true: the job ends ``ok``),
+   a screenshot of the filled form is saved, and the job ends ``would-change``;
+3. attempts, under the step's retry policy (``retry.py``). Each attempt of a step with a
+   ``guard`` first probes it (true: the job ends ``ok`` without submitting); a submit step
+   emits ``SubmitIntent`` before acting and ``SubmitDone`` after;
+4. a ``SessionExpiredError`` runs the playbook's ``on_session_expired`` steps, then the
+   failed step again (or its block, for a block with ``session: restart``);
+5. the result is stored under ``register``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rpa.engine.classify import classify, detect, translate
+from rpa.engine.retry import RetryPolicy, UntilNotMet, policy_for, run_with_retry
+from rpa.engine.tracing import TraceRecorder
+from rpa.errors import (
+    BusinessError,
+    LoadIssue,
+    PlaybookError,
+    RecordError,
+    SessionExpiredError,
+    StepError,
+    TemplateError,
+    TransientError,
+)
+from rpa.events import StepFinished, StepRetried, StepStarted, StepStatus, SubmitDone, SubmitIntent
+from rpa.masking import mask
+from rpa.playbook.args import UseArgs
+from rpa.playbook.inputs import bind_inputs
+from rpa.playbook.kinds import SENSITIVE_KINDS
+from rpa.playbook.model import Condition, Playbook, Step
+from rpa.playbook.render import render_model
+from rpa.playbook.template import render_deep, render_value
+from rpa.steps import conditions, get_handler
+from rpa.steps.base import JobState, Scope, Sleep, StepContext, is_secret
+from rpa.steps.locate import seconds
+
+# Kinds that touch page elements: they wait for the portal's progress overlay first.
+NO_OVERLAY_WAIT = frozenset({"goto", "set", "log", "fail", "block", "use"})
+OFF_PAGE_KINDS = frozenset({"set", "log", "fail"})  # never call the browser
+
+
+class Stop(Exception):
+    """Ends the job early, not as a failure."""
+
+    def __init__(self, step: str) -> None:
+        super().__init__(step)
+        self.step = step
+
+
+class GuardSatisfied(Stop):
+    """A guard said the change is already on the portal: the job ends ``ok``."""
+
+
+class CheckStop(Stop):
+    """Check mode reached a submit step: the job ends ``would-change``."""
+
+
+def step_title(step: Step) -> str:
+    if step.kind == "use" and not step.options.name and step.used is not None:
+        return step.used.name
+    return step.title
+
+
+def find_step(playbook: Playbook, ref: str) -> Step:
+    """A step of ``playbook`` (not rescue/always) by id, name, or path of names."""
+    found: list[tuple[str, Step]] = []
+
+    def walk(steps: Sequence[Step], parent: str) -> None:
+        for step in steps:
+            path = f"{parent}/{step_title(step)}" if parent else step_title(step)
+            found.append((path, step))
+            walk(step.body, path)
+
+    walk(playbook.steps, "")
+    for path, step in found:
+        if ref in (step.id, path, step.options.name):
+            return step
+    names = ", ".join(p for p, _ in found[:12])
+    raise PlaybookError(
+        [LoadIssue(playbook.file, None, None, f"no step {ref!r} to start from (steps: {names})")]
+    )
+
+
+def outputs_of(playbook: Playbook, scope: Scope) -> dict[str, Any]:
+    """The playbook's ``outputs:``, rendered; a value not known (yet) is ``None``."""
+    values: dict[str, Any] = {}
+    for name, source in playbook.outputs.items():
+        try:
+            values[name] = render_value(source, scope.context())
+        except TemplateError:
+            values[name] = None
+    return values
+
+
+def initial_vars(playbook: Playbook, scope: Scope) -> None:
+    for name, value in playbook.vars.items():
+        scope.vars[name] = render_deep(value, scope.context())
+
+
+class Executor:
+    def __init__(
+        self,
+        job: JobState,
+        top: Playbook,
+        tracer: TraceRecorder,
+        sleep: Sleep,
+        *,
+        start_at: Step | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.job = job
+        self.top = top
+        self.tracer = tracer
+        self.sleep = sleep
+        self.clock = clock
+        self.skip_to = start_at.id if start_at is not None else None
+        self.relogins = 0
+        self.relogging = False
+        self.top_scope: Scope | None = None
+
+    # --- the step loop --------------------------------------------------------------------
+
+    async def run_steps(self, steps: Sequence[Step], scope: Scope, parent: str) -> None:
+        for step in steps:
+            await self.run_step(step, scope, parent)
+
+    async def run_step(self, step: Step, scope: Scope, parent: str) -> None:
+        path = f"{parent}/{step_title(step)}" if parent else step_title(step)
+        emit = self.job.emit
+        job_id = self.job.job_id
+        if self._skipped_for_resume(step, scope):
+            emit(
+                StepFinished(
+                    job_id=job_id,
+                    step=path,
+                    kind=step.kind,
+                    status=StepStatus.SKIPPED,
+                    duration_s=0.0,
+                )
+            )
+            return
+        emit(StepStarted(job_id=job_id, step=path, kind=step.kind))
+        started = self.clock()
+        try:
+            status = await self._run(step, scope, path)
+        except StepError as exc:
+            if exc.step is None:
+                exc.step = path
+            emit(
+                StepFinished(
+                    job_id=job_id,
+                    step=path,
+                    kind=step.kind,
+                    status=StepStatus.FAILED,
+                    duration_s=self.clock() - started,
+                    error=mask(exc.message),
+                )
+            )
+            raise
+        except Stop:
+            emit(
+                StepFinished(
+                    job_id=job_id,
+                    step=path,
+                    kind=step.kind,
+                    status=StepStatus.SKIPPED,
+                    duration_s=self.clock() - started,
+                )
+            )
+            raise
+        emit(
+            StepFinished(
+                job_id=job_id,
+                step=path,
+                kind=step.kind,
+                status=status,
+                duration_s=self.clock() - started,
+            )
+        )
+
+    def _skipped_for_resume(self, step: Step, scope: Scope) -> bool:
+        """Before ``from_step``: skip all but ``use`` and ``set``; enter blocks holding it."""
+        target = self.skip_to
+        if target is None or self.relogging or scope.playbook is not self.top:
+            return False
+        if step.id == target:
+            self.skip_to = None
+            return False
+        if target.startswith(step.id + "."):
+            return False
+        return step.kind not in ("use", "set")
+
+    async def _run(self, step: Step, scope: Scope, path: str) -> StepStatus:
+        opts = step.options
+        if opts.when is not None and not await self._holds(opts.when, scope):
+            return StepStatus.SKIPPED
+        if opts.submit and self.job.check:
+            await self._check_stop(step, scope, path)
+        result: Any = None
+        if step.kind == "block":
+            await self._block(step, scope, path)
+        else:
+            result = await self._with_session(step, scope, path)
+        if opts.submit:
+            self.job.submitted.append(path)
+            self.job.emit(SubmitDone(job_id=self.job.job_id, step=path))
+        if opts.register_as:
+            scope.vars[opts.register_as] = result
+        return StepStatus.CHANGED if opts.submit else StepStatus.OK
+
+    async def _check_stop(self, step: Step, scope: Scope, path: str) -> None:
+        if step.options.guard is not None and await self._holds(step.options.guard, scope):
+            raise GuardSatisfied(path)
+        await self.job.artifacts.screenshot(
+            self.job.page, "check-mode", mask=self.job.secret_inputs
+        )
+        raise CheckStop(path)
+
+    async def _holds(self, cond: Condition, scope: Scope) -> bool:
+        """Probe a condition now; a page probe first lets the progress overlay go."""
+        if self.job.detect.overlay is not None and cond.expr is None:
+            await self._overlay_gone(scope, self.job.settings.step_timeout_ms)
+        try:
+            return await conditions.holds(scope, cond)
+        except Exception as exc:
+            raise translate(exc) from exc
+
+    # --- attempts, retries, re-login --------------------------------------------------------
+
+    async def _with_session(self, step: Step, scope: Scope, path: str) -> Any:
+        policy = policy_for(step, scope)
+        handles_session = not self.relogging and (
+            (step.kind == "block" and step.session == "restart")
+            or (step.kind not in ("block", "use") and not scope.restart_on_session)
+        )
+
+        def retried(attempt: int, error: StepError, delay: float) -> None:
+            self.job.emit(
+                StepRetried(
+                    job_id=self.job.job_id,
+                    step=path,
+                    attempt=attempt,
+                    error=mask(error.message),
+                    error_kind=str(error.kind),
+                    delay_s=delay,
+                )
+            )
+
+        async def attempt() -> Any:
+            return await self._attempt(step, scope, path, policy)
+
+        while True:
+            try:
+                return await run_with_retry(
+                    attempt,
+                    policy,
+                    sleep=self.sleep,
+                    on_retry=retried,
+                )
+            except SessionExpiredError as exc:
+                if not handles_session:
+                    raise
+                await self._relogin(exc)
+                retried(self.relogins, exc, 0.0)  # the step (or block) runs again
+
+    async def _relogin(self, error: SessionExpiredError) -> None:
+        top = self.top_scope
+        if top is None or not self.top.on_session_expired:
+            raise SessionExpiredError(
+                f"{error.message}; the playbook has no on_session_expired steps",
+                step=error.step,
+                code=error.code,
+            ) from error
+        if self.relogins >= self.top.max_relogins:
+            raise SessionExpiredError(
+                f"{error.message}; gave up after {self.relogins} re-login(s)",
+                step=error.step,
+                code=error.code,
+            ) from error
+        self.relogins += 1
+        self.relogging = True
+        try:
+            await self.run_steps(self.top.on_session_expired, top, "on_session_expired")
+        finally:
+            self.relogging = False
+
+    async def _attempt(
+        self, step: Step, scope: Scope, path: str, policy: RetryPolicy | None
+    ) -> Any:
+        opts = step.options
+        if opts.guard is not None and await self._holds(opts.guard, scope):
+            raise GuardSatisfied(path)
+        if opts.submit:
+            self.job.intents.append(path)
+            self.job.emit(SubmitIntent(job_id=self.job.job_id, step=path))
+        result: Any = None
+        if step.kind == "block":
+            await self._block_body(step, scope, path)
+        elif step.kind == "use":
+            result = await self._use(step, scope, path)
+        else:
+            result = await self._leaf(step, scope, path)
+        until = policy.until if policy is not None else None
+        if until is not None and not await self._holds(until, scope):
+            raise UntilNotMet(f"{until.describe()} is still false")
+        return result
+
+    async def _leaf(self, step: Step, scope: Scope, path: str) -> Any:
+        job = self.job
+        seen: list[str] = []
+        try:
+            args = render_model(step.args, scope.context(), seen) if step.args else None
+        except TemplateError as exc:
+            raise translate(exc) from exc
+        # a secret matters to the trace only where it reaches the browser
+        sensitive = step.kind not in OFF_PAGE_KINDS and (
+            step.options.sensitive
+            or step.kind in SENSITIVE_KINDS
+            or any(is_secret(text) for text in seen)
+        )
+        await self.tracer.before_step(job, sensitive=sensitive, kind=step.kind)
+        timeout = step.options.timeout_ms or job.settings.step_timeout_ms
+        if job.detect.overlay is not None and step.kind not in NO_OVERLAY_WAIT:
+            await self._overlay_gone(scope, timeout)
+        navigations = job.navigations
+        ctx = StepContext(
+            job=job, scope=scope, step=step, path=path, timeout_ms=timeout, sensitive=sensitive
+        )
+        try:
+            result = await get_handler(step.kind)(ctx, args)
+        except Exception as exc:
+            error = translate(exc)
+            raise await classify(error, scope, session=not self.relogging) from exc
+        if job.navigations != navigations:
+            found = await detect(scope, session=not self.relogging, status=step.kind != "goto")
+            if found is not None:
+                raise found
+        return result
+
+    async def _overlay_gone(self, scope: Scope, timeout_ms: int) -> None:
+        overlay = self.job.detect.overlay
+        assert overlay is not None
+        if not await conditions.wait_until(scope, Condition(overlay_gone=True), timeout_ms):
+            raise TransientError(
+                f"the portal's progress overlay ({overlay.describe()}) stayed up for "
+                f"{seconds(timeout_ms)}"
+            )
+
+    # --- blocks and use ---------------------------------------------------------------------
+
+    async def _block(self, step: Step, scope: Scope, path: str) -> None:
+        failure: StepError | None = None
+        try:
+            await self._with_session(step, scope, path)
+        except StepError as exc:
+            failure = exc
+            if step.rescue:
+                try:
+                    await self.run_steps(step.rescue, scope.nested(error=_error_info(exc)), path)
+                    failure = None
+                except StepError as again:
+                    failure = again
+        except Stop:
+            await self._always(step, scope, path, None)
+            raise
+        await self._always(step, scope, path, failure)
+        if failure is not None:
+            raise failure
+
+    async def _always(self, step: Step, scope: Scope, path: str, failure: StepError | None) -> None:
+        if step.always:
+            info = _error_info(failure) if failure is not None else None
+            await self.run_steps(step.always, scope.nested(error=info), path)
+
+    async def _block_body(self, step: Step, scope: Scope, path: str) -> None:
+        inner = scope.nested(
+            in_retrying_block=scope.in_retrying_block or step.options.retry is not None,
+            restart_on_session=scope.restart_on_session or step.session == "restart",
+        )
+        await self.run_steps(step.body, inner, path)
+
+    async def _use(self, step: Step, scope: Scope, path: str) -> dict[str, Any]:
+        used = step.used
+        assert used is not None and isinstance(step.args, UseArgs)
+        try:
+            args = render_model(step.args, scope.context())
+            inputs = bind_inputs(used.inputs, args.inputs, inherited=scope.inputs)
+        except TemplateError as exc:
+            raise translate(exc) from exc
+        except RecordError as exc:
+            raise BusinessError(f"use {used.name}: {exc}", code="INVALID_INPUT") from exc
+        inner = Scope(
+            playbook=used,
+            inputs=inputs,
+            vars={},
+            job=self.job,
+            in_retrying_block=scope.in_retrying_block or step.options.retry is not None,
+            restart_on_session=scope.restart_on_session,
+        )
+        try:
+            initial_vars(used, inner)
+        except TemplateError as exc:
+            raise translate(exc) from exc
+        await self.run_steps(used.steps, inner, path)
+        return outputs_of(used, inner)
+
+
+def _error_info(error: StepError) -> dict[str, Any]:
+    return {
+        "kind": str(error.kind),
+        "code": error.code,
+        "message": error.message,
+        "step": error.step,
+    }

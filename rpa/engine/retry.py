@@ -1,0 +1,98 @@
+"""Retry policies as values, run with tenacity and an injectable sleep.
+
+Which policy a step gets:
+
+1. its own ``retry:``;
+2. none, if an enclosing block retries (the block re-runs as a whole);
+3. none, for a ``submit: true`` step without a ``guard`` (re-submitting blind could
+   submit twice), for ``block`` and ``use`` (their steps have their own);
+4. otherwise the playbook's default ``retry:`` (3 attempts on transient failures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity.wait import wait_exponential
+
+from rpa.errors import FailureKind, StepError, TransientError
+from rpa.playbook.model import Condition, RetrySpec, Step
+from rpa.steps.base import Scope, Sleep
+
+T = TypeVar("T")
+OnRetry = Callable[[int, StepError, float], None]
+
+
+class UntilNotMet(TransientError):
+    """An attempt succeeded but the step's ``until`` condition is still false."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int
+    delay_s: float
+    backoff: float
+    max_delay_s: float
+    on: frozenset[FailureKind]
+    until: Condition | None = None
+
+    @classmethod
+    def from_spec(cls, spec: RetrySpec) -> RetryPolicy:
+        return cls(
+            attempts=spec.attempts,
+            delay_s=spec.delay,
+            backoff=spec.backoff,
+            max_delay_s=spec.max_delay,
+            on=frozenset(FailureKind(kind) for kind in spec.on),
+            until=spec.until,
+        )
+
+    def delay_before(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt ``attempt`` (1-based)."""
+        return min(self.delay_s * self.backoff ** (attempt - 1), self.max_delay_s)
+
+    def retries(self, exc: BaseException) -> bool:
+        return isinstance(exc, UntilNotMet) or (isinstance(exc, StepError) and exc.kind in self.on)
+
+
+def policy_for(step: Step, scope: Scope) -> RetryPolicy | None:
+    if step.options.retry is not None:
+        return RetryPolicy.from_spec(step.options.retry)
+    if scope.in_retrying_block or step.kind in ("block", "use"):
+        return None
+    if step.options.submit and step.options.guard is None:
+        return None
+    return RetryPolicy.from_spec(scope.playbook.retry)
+
+
+async def run_with_retry(
+    attempt: Callable[[], Awaitable[T]],
+    policy: RetryPolicy | None,
+    *,
+    sleep: Sleep,
+    on_retry: OnRetry,
+) -> T:
+    """Run ``attempt`` until it succeeds or the policy gives up (the last error is raised)."""
+    if policy is None or policy.attempts <= 1:
+        return await attempt()
+
+    def before_sleep(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        delay = state.next_action.sleep if state.next_action else 0.0
+        if isinstance(error, StepError):
+            on_retry(state.attempt_number, error, delay)
+
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(policy.attempts),
+        wait=wait_exponential(
+            multiplier=policy.delay_s, exp_base=policy.backoff, max=policy.max_delay_s
+        ),
+        retry=retry_if_exception(policy.retries),
+        sleep=sleep,
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    return await retrying(attempt)

@@ -1,0 +1,120 @@
+"""Playwright traces that never hold a secret.
+
+A trace records every action's arguments, DOM snapshots *with input values*, and a
+network log (with request bodies) that runs from ``tracing.start()`` to ``stop()`` and is
+copied into every chunk. So a snapshot taken any time after a secret was typed would carry
+it, and so would any chunk saved after a form post of it, even one recorded "paused".
+The recorder therefore works in separate recordings:
+
+- before a step that handles a secret, the recording is saved (``trace-N.zip``) and
+  tracing is stopped altogether (not just the chunk);
+- a new recording starts at the start of a later step only once the page has navigated to a
+  new document, or (when the secret went only into inputs the engine knows of: ``fill``,
+  ``otp``, ``captcha``) every such input is gone or empty, so no later snapshot can show
+  one. After a ``sign`` step (the signer types a PIN we cannot see) only a navigation
+  resumes it. Either way, not while a request sent during the pause (a form post
+  carrying the secret) is still running: the trace would record its body;
+- at the end the chunks are kept (``trace: always``, or ``on-failure`` when the job did
+  not succeed) or deleted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from loguru import logger
+
+from rpa.browser import PlaywrightError
+
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext
+
+    from rpa.artifacts import JobArtifacts
+    from rpa.config import TraceMode
+    from rpa.steps.base import JobState
+
+
+TRACKED_KINDS = frozenset({"fill", "otp", "captcha"})  # they note the inputs they fill
+
+
+class TraceRecorder:
+    def __init__(self, context: BrowserContext, mode: TraceMode, artifacts: JobArtifacts) -> None:
+        self.context = context
+        self.mode = mode
+        self.artifacts = artifacts
+        self.recording = False
+        self.paused_at_navigation: int | None = None  # set while paused for a secret
+        self.needs_navigation = False  # a secret went where we cannot check it
+        self.chunks: list[Path] = []
+
+    @property
+    def enabled(self) -> bool:
+        return self.mode != "never"
+
+    async def start(self) -> None:
+        if self.enabled:
+            await self._start()
+
+    async def _start(self) -> None:
+        await self.context.tracing.start(screenshots=True, snapshots=True, sources=False)
+        await self.context.tracing.start_chunk(title=self.artifacts.job_id)
+        self.recording = True
+
+    async def _save_chunk(self) -> None:
+        """Save what was recorded and stop entirely: a paused chunk would still collect
+        the network log (with form posts), which every later chunk would carry."""
+        path = self.artifacts.unique("trace", ".zip")
+        await self.context.tracing.stop_chunk(path=path)
+        await self.context.tracing.stop()
+        self.recording = False
+        self.chunks.append(path)
+
+    async def before_step(self, job: JobState, *, sensitive: bool, kind: str) -> None:
+        """Pause before a secret; resume when no secret can be on the page any more."""
+        if not self.enabled:
+            return
+        if sensitive:
+            if self.recording:
+                await self._save_chunk()
+            self.paused_at_navigation = job.navigations
+            self.needs_navigation |= kind not in TRACKED_KINDS
+            job.tracing_paused = True
+            return
+        if self.recording or self.paused_at_navigation is None:
+            return
+        if any(job.inflight.values()):
+            return  # a request sent while paused (a form post?) is still running
+        navigated = job.navigations > self.paused_at_navigation
+        if navigated or (not self.needs_navigation and await _secrets_cleared(job)):
+            job.secret_inputs.clear()
+            job.tracing_paused = False
+            self.paused_at_navigation = None
+            self.needs_navigation = False
+            await self._start()
+
+    async def finish(self, *, failed: bool) -> list[Path]:
+        """Stop tracing; keep the chunks (returned) per the mode, or delete them."""
+        if not self.enabled:
+            return []
+        try:
+            if self.recording:
+                await self._save_chunk()
+        except PlaywrightError as exc:  # the context died with the job: nothing to save
+            logger.debug("could not stop tracing: {}", exc.message)
+        if self.mode == "always" or (self.mode == "on-failure" and failed):
+            return [p for p in self.chunks if p.exists()]
+        for path in self.chunks:
+            path.unlink(missing_ok=True)
+        return []
+
+
+async def _secrets_cleared(job: JobState) -> bool:
+    """Every input that received a secret is detached, or empty."""
+    for field in job.secret_inputs:
+        try:
+            if await field.count() and await field.input_value(timeout=1000):
+                return False
+        except PlaywrightError:
+            return False  # cannot tell: stay paused
+    return True

@@ -1,0 +1,194 @@
+"""Sandboxed templates: ``{{ ... }}`` over inputs, vars, client, secrets and the job.
+
+Rendering uses Jinja2's ``ImmutableSandboxedEnvironment`` with ``StrictUndefined``:
+
+- no access to attributes starting with ``_`` (``{{ ''.__class__ }}`` is refused), no
+  mutating methods (``list.append``), no file, network or import, ranges capped, and the
+  ``*``/``**`` operators refuse results large enough to exhaust memory;
+- an undefined name is an error, never an empty string;
+- the helper globals that exist only for HTML templates (``cycler``, ``joiner``,
+  ``lipsum``, ``namespace``) are removed.
+
+A string that is exactly one ``{{ expression }}`` renders to the expression's *value*
+(a number stays a number, a dict stays a dict); any other string renders to text.
+Compiled templates are cached by source, and text without ``{{``/``{%`` is returned as is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from rpa.errors import TemplateError
+
+_SINGLE = re.compile(r"^\s*\{\{(?P<expr>.*?)\}\}\s*$", re.DOTALL)
+_MAX_REPEAT = 100_000  # characters/items a `*` may build
+_MAX_POWER = 1_000
+
+
+def _regex_search(value: Any, pattern: str, group: int | str = 0) -> str | None:
+    found = re.search(pattern, str(value))
+    return None if found is None else found.group(group)
+
+
+def _date_format(value: Any, fmt: str = "%d/%m/%Y") -> str:
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    if not isinstance(value, date | datetime):
+        raise TypeError(f"date_format expects a date, got {type(value).__name__}")
+    return value.strftime(fmt)
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int | float) and abs(right) > _MAX_POWER:
+            raise SecurityError("exponent too large")
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                sized = isinstance(seq, str | list | tuple) and isinstance(count, int)
+                if sized and len(seq) * count > _MAX_REPEAT:
+                    raise SecurityError("repetition too large")
+        return super().call_binop(context, operator, left, right)
+
+
+def _environment() -> _Sandbox:
+    env = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    for unsafe in ("cycler", "joiner", "lipsum", "namespace"):
+        env.globals.pop(unsafe, None)
+    env.filters["regex_search"] = _regex_search
+    env.filters["date_format"] = _date_format
+    return env
+
+
+ENV = _environment()
+
+
+def is_template(text: str) -> bool:
+    return "{{" in text or "{%" in text or "{#" in text
+
+
+def _fail(exc: Exception, source: str) -> TemplateError:
+    if isinstance(exc, SecurityError):
+        message = f"unsafe expression refused: {exc}"
+    elif isinstance(exc, UndefinedError):
+        message = f"undefined value: {exc.message}"
+    elif isinstance(exc, TemplateSyntaxError):
+        message = f"invalid template: {exc.message}"
+    else:
+        message = f"template failed: {type(exc).__name__}: {exc}"
+    return TemplateError(f"{message} in {source!r}", expression=source)
+
+
+@lru_cache(maxsize=4096)
+def _compiled(source: str) -> Callable[..., Any]:
+    single = _SINGLE.match(source)
+    if single and not is_template(single["expr"]):
+        expression = ENV.compile_expression(single["expr"], undefined_to_none=False)
+        return lambda ctx: expression(**ctx)
+    template = ENV.from_string(source)
+    return lambda ctx: template.render(**ctx)
+
+
+@lru_cache(maxsize=4096)
+def _compiled_expression(expr: str) -> Callable[..., Any]:
+    return ENV.compile_expression(expr, undefined_to_none=False)
+
+
+def render_value(source: str, context: Mapping[str, Any]) -> Any:
+    """The value of a template: native for a lone ``{{ expr }}``, else text."""
+    if not is_template(source):
+        return source
+    try:
+        value = _compiled(source)(context)
+        if isinstance(value, StrictUndefined):
+            str(value)  # raises UndefinedError
+        return value
+    except TemplateError:
+        raise
+    except Exception as exc:  # jinja raises many types; all become TemplateError
+        raise _fail(exc, source) from exc
+
+
+def render(source: str, context: Mapping[str, Any]) -> str:
+    """A template rendered to text."""
+    value = render_value(source, context)
+    return value if isinstance(value, str) else _text(value)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def evaluate(expr: str, context: Mapping[str, Any]) -> Any:
+    """The value of a bare expression (``inputs.mode == 'update'``); ``{{ }}`` optional."""
+    single = _SINGLE.match(expr)
+    inner = single["expr"] if single else expr
+    try:
+        value = _compiled_expression(inner)(**context)
+        if isinstance(value, StrictUndefined):
+            bool(value)
+        return value
+    except Exception as exc:
+        raise _fail(exc, expr) from exc
+
+
+def render_deep(value: Any, context: Mapping[str, Any]) -> Any:
+    """Render every string inside dicts and lists (``set`` values, ``use`` inputs)."""
+    if isinstance(value, str):
+        return render_value(value, context)
+    if isinstance(value, dict):
+        return {k: render_deep(v, context) for k, v in value.items()}
+    if isinstance(value, list):
+        return [render_deep(v, context) for v in value]
+    return value
+
+
+# --- static checks, at load time ------------------------------------------------------------
+
+
+def parse(source: str, *, expression: bool = False) -> nodes.Template:
+    """The template's syntax tree. Raises ``TemplateError`` on a syntax error."""
+    single = _SINGLE.match(source) if expression else None
+    text = source if not expression else "{{ (" + (single["expr"] if single else source) + ") }}"
+    try:
+        return ENV.parse(text)
+    except TemplateSyntaxError as exc:
+        raise _fail(exc, source) from exc
+
+
+def references(tree: nodes.Template) -> Iterator[tuple[str, str | None]]:
+    """``(root, member)`` for each free name: ``inputs.pan`` → ("inputs", "pan")."""
+    from jinja2 import meta
+
+    free = meta.find_undeclared_variables(tree)
+    members: set[tuple[str, str]] = set()
+    for attr in tree.find_all(nodes.Getattr):
+        if isinstance(attr.node, nodes.Name) and attr.node.name in free:
+            members.add((attr.node.name, attr.attr))
+    for item in tree.find_all(nodes.Getitem):
+        key = item.arg
+        if (
+            isinstance(item.node, nodes.Name)
+            and item.node.name in free
+            and isinstance(key, nodes.Const)
+            and isinstance(key.value, str)
+        ):
+            members.add((item.node.name, key.value))
+    with_member = {root for root, _ in members}
+    for root in sorted(free):
+        if root not in with_member:
+            yield root, None
+    yield from sorted(members)

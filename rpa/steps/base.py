@@ -1,0 +1,172 @@
+"""What a step handler works with: the job's state, the scope of values, the step context.
+
+The engine builds a ``JobState`` per job and a ``Scope`` per playbook run (a ``use`` opens
+a new one), and hands each handler a ``StepContext`` for one attempt. Handlers do one
+attempt and return a value (registered with ``register:``); they never loop or sleep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rpa.events import Event
+from rpa.masking import mask, register_secret
+
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext, Page
+    from playwright.async_api import Locator as PwLocator
+
+    from rpa.artifacts import JobArtifacts
+    from rpa.challenges.base import Providers
+    from rpa.config import Settings
+    from rpa.playbook.model import Detect, Playbook, Step
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class LazySecrets(Mapping[str, str]):
+    """Secrets resolved only when a template reads them (a client's DSC PIN is not read
+    from the keyring for a job that never signs). ``resolve`` raises ``SecretError``."""
+
+    def __init__(self, names: Iterable[str], resolve: Callable[[str], str]) -> None:
+        self._names = list(names)
+        self._resolve = resolve
+        self._cache: dict[str, str] = {}
+
+    def __getitem__(self, key: str) -> str:
+        if key not in self._names:
+            raise KeyError(key)
+        if key not in self._cache:
+            self._cache[key] = self._resolve(key)
+        return self._cache[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+class Secrets(Mapping[str, str]):
+    """The job's secrets for templates (``secrets.password``). Values may be resolved
+    lazily by the caller's mapping; each one read is registered for masking first."""
+
+    def __init__(self, source: Mapping[str, str] | None) -> None:
+        self._source = source or {}
+
+    def __getitem__(self, key: str) -> str:
+        value = self._source[key]
+        register_secret(value)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._source)
+
+    def __len__(self) -> int:
+        return len(self._source)
+
+    def __repr__(self) -> str:
+        return f"<secrets: {', '.join(self._source)}>"
+
+
+@dataclass
+class JobState:
+    """Everything about one running job that outlives a step."""
+
+    job_id: str
+    settings: Settings
+    context: BrowserContext
+    page: Page
+    artifacts: JobArtifacts
+    providers: Providers
+    emit: Callable[[Event], None]
+    detect: Detect
+    client: Mapping[str, Any]
+    secrets: Secrets
+    client_label: str | None = None
+    check: bool = False
+    sleep: Sleep | None = None
+    secret_inputs: list[PwLocator] = field(default_factory=list)  # masked in screenshots
+    navigations: int = 0  # main-frame navigations so far
+    tracing_paused: bool = False  # set by the trace recorder around secrets
+    inflight: dict[Any, bool] = field(default_factory=dict)  # request → started while paused
+    submitted: list[str] = field(default_factory=list)  # submit steps done
+    intents: list[str] = field(default_factory=list)  # submit steps attempted
+
+    @cached_property
+    def job_info(self) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "id": self.job_id,
+            "check": self.check,
+            "portal_url": s.portal_url,
+            "artifacts_dir": str(self.artifacts.root),
+            "certificates_dir": str(s.certificates_dir),
+            "data_dir": str(s.data_dir),
+        }
+
+
+@dataclass
+class Scope:
+    """The values one playbook run sees: its inputs and vars, and the job's shared ones."""
+
+    playbook: Playbook
+    inputs: dict[str, Any]
+    vars: dict[str, Any]
+    job: JobState
+    error: dict[str, Any] | None = None  # in rescue/always: the failure being handled
+    in_retrying_block: bool = False  # an enclosing block retries: steps do not retry alone
+    restart_on_session: bool = False  # an enclosing block restarts after a re-login
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "inputs": self.inputs,
+            "vars": self.vars,
+            "client": self.job.client,
+            "secrets": self.job.secrets,
+            "job": self.job.job_info,
+            "error": self.error,
+        }
+
+    def nested(self, **changes: Any) -> Scope:
+        """The same values (vars shared), with flags changed, for a block's steps."""
+        return replace(self, **changes)
+
+
+def is_secret(text: str) -> bool:
+    """Whether text contains a registered secret."""
+    return bool(text) and mask(text) != text
+
+
+@dataclass
+class StepContext:
+    """One attempt of one step."""
+
+    job: JobState
+    scope: Scope
+    step: Step
+    path: str
+    timeout_ms: int
+    sensitive: bool = False
+
+    @property
+    def page(self) -> Page:
+        return self.job.page
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.job.artifacts.root
+
+    def set_var(self, name: str, value: Any) -> None:
+        self.scope.vars[name] = value
+
+    def note_secret_input(self, locator: PwLocator) -> None:
+        """An input now holds a secret: screenshots mask it; tracing stays paused."""
+        self.job.secret_inputs.append(locator)
+
+    def emit(self, event: Event) -> None:
+        self.job.emit(event)

@@ -1,0 +1,104 @@
+"""A secret typed into the portal never lands in a trace, a log, an event or an artifact."""
+
+from __future__ import annotations
+
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from loguru import logger
+
+from rpa.challenges.base import Providers
+from rpa.challenges.testing import ScriptedChallenges
+from rpa.events import ArtifactSaved
+from rpa.logs import configure_logging
+from tests.engine.harness import Harness
+
+PASSWORD = "s3cret-Pa55"
+OTP = "482913"
+
+LOGIN = """
+inputs:
+  password: {type: secret}
+steps:
+  - goto: login.html
+  - fill: {label: Username, value: consultant}
+  - fill: {label: Password, value: "{{ inputs.password }}"}
+  - click: Log in
+  - wait_for: {text: Dashboard}
+"""
+
+JOURNEY = """
+inputs:
+  password: {type: secret}
+steps:
+  - use: login
+  - log: "logged in with {{ inputs.password }}"
+  - goto: otp.html
+  - otp: {into: {label: Enter OTP}}
+  - click: Verify
+  - wait_for: {text: OTP verified}
+  - screenshot: verified
+  - fail: {code: STOP, message: "stopping; the password was {{ secrets.portal_password }}"}
+"""
+
+
+@pytest.fixture
+def log_dir(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "logs"
+    configure_logging(level="DEBUG", logs_dir=folder)
+    try:
+        yield folder
+    finally:
+        logger.remove()
+        logger.add(sys.stderr)
+
+
+def every_file(folder: Path) -> Iterator[tuple[str, bytes]]:
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                for name in archive.namelist():
+                    yield f"{path.name}:{name}", archive.read(name)
+        else:
+            yield str(path), path.read_bytes()
+
+
+def test_no_secret_lands_in_traces_logs_events_or_artifacts(
+    harness: Harness, tmp_path: Path, log_dir: Path
+) -> None:
+    harness.write(tmp_path, "login.yaml", LOGIN)
+    run = harness.run(
+        tmp_path,
+        JOURNEY,
+        {"password": PASSWORD},
+        providers=Providers(otp=ScriptedChallenges(otps=[OTP])),
+        secrets={"portal_password": PASSWORD},
+        trace="always",
+    )
+    assert run.result.failure is not None and run.result.failure.code == "STOP"
+
+    traces = [Path(e.path) for e in run.of(ArtifactSaved) if e.kind == "trace"]
+    assert len(traces) >= 2  # recording paused around the password and the OTP
+    contents = dict(every_file(tmp_path / "data")) | dict(every_file(log_dir))
+    assert any("trace.trace" in name for name in contents)
+    assert any(b"Dashboard" in data for name, data in contents.items() if ".zip:" in name)
+    for name, data in contents.items():
+        assert PASSWORD.encode() not in data, f"the password is in {name}"
+        assert OTP.encode() not in data, f"the OTP is in {name}"
+    assert b"********" in (log_dir / "rpa.jsonl").read_bytes()
+    assert PASSWORD not in repr(run.events) and OTP not in repr(run.events)
+    assert "********" in (run.result.failure.message or "")
+
+
+def test_a_trace_is_kept_only_for_a_failed_run_by_default(harness: Harness, tmp_path: Path) -> None:
+    ok = harness.run(tmp_path, "steps:\n  - goto: form.html\n", trace="on-failure")
+    assert not list(ok.result.artifacts_dir.glob("trace*.zip"))
+    failed = harness.run(
+        tmp_path, "steps:\n  - goto: form.html\n  - fail: stop\n", trace="on-failure"
+    )
+    assert list(failed.result.artifacts_dir.glob("trace*.zip"))

@@ -1,0 +1,273 @@
+"""Every step kind, in real Chromium, against the local test pages."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from rpa.challenges.base import Providers, SignRequest
+from rpa.challenges.testing import ScriptedChallenges, ScriptedSigner
+from rpa.events import ArtifactSaved, ChallengeWaiting
+from tests.engine.harness import Harness
+
+
+def test_a_form_is_filled_with_every_kind_of_field_and_submitted(
+    harness: Harness, tmp_path: Path
+) -> None:
+    document = tmp_path / "proof.pdf"
+    document.write_bytes(b"%PDF-1.4 test")
+    run = harness.run(
+        tmp_path,
+        """
+        inputs:
+          pan: {type: pan}
+          proof: {type: path}
+        steps:
+          - goto: form.html?key=full
+          - fill: {label: PAN, value: "{{ inputs.pan }}"}
+          - fill: {placeholder: As per PAN, value: Acme Exports}
+          - select: {label: State, option: Maharashtra}
+          - check: {label: I agree}
+          - upload: {label: Address proof, files: "{{ inputs.proof }}"}
+          - fill: {test_id: remarks, value: "annual update", sequential: true}
+          - click: Validate
+          - assert: {text: "Validated ABCPD1234E", code: NOT_VALIDATED}
+          - press: {role: textbox, name: Press here, key: Enter}
+          - wait_for: {text: Enter pressed}
+          - press: Tab
+          - wait_for: {hidden: {css: "#no-such-thing"}}
+          - name: Submit the application
+            click: {role: button, name: Submit application}
+            submit: true
+          - wait_for: {url: "/submit"}
+          - extract: {css: "#ack", regex: "(ACK-[0-9-]+)", into: ack}
+          - set: {summary: "{{ vars.ack }} for {{ inputs.pan }}"}
+          - log: "{{ vars.summary }}"
+          - screenshot: acknowledgement
+        outputs:
+          ack: "{{ vars.ack }}"
+          summary: "{{ vars.summary }}"
+        """,
+        {"pan": "ABCPD1234E", "proof": str(document)},
+    )
+    assert run.outcome == "changed", run.result.failure
+    assert run.result.outputs == {"ack": "ACK-2024-0001", "summary": "ACK-2024-0001 for ABCPD1234E"}
+    sent = harness.site.state.submissions[0]
+    assert sent["pan"] == "ABCPD1234E" and sent["firm"] == "Acme Exports"
+    assert sent["state"] == "MH" and sent["agree"] == "yes" and sent["doc"] == "proof.pdf"
+    assert sent["remarks"] == "annual update"
+    shots = [Path(e.path).name for e in run.of(ArtifactSaved) if e.kind == "screenshot"]
+    assert shots == ["acknowledgement.png"]
+    log = (run.result.artifacts_dir / "steps.log").read_text()
+    assert "log info: ACK-2024-0001 for ABCPD1234E" in log
+
+
+def test_any_of_takes_the_first_alternative_that_is_on_the_page(
+    harness: Harness, tmp_path: Path
+) -> None:
+    run = harness.run(
+        tmp_path,
+        """
+        steps:
+          - goto: form.html
+          - fill:
+              any_of:
+                - {label: Permanent Account Number}
+                - {css: "#pan"}
+                - {label: Firm name}
+              value: AAAPA1234A
+          - extract: {css: "#pan", attribute: value, into: pan}
+          - extract: {css: "#firm", attribute: value, into: firm}
+        outputs: {pan: "{{ vars.pan }}", firm: "{{ vars.firm }}"}
+        """,
+    )
+    assert run.result.outputs == {"pan": "AAAPA1234A", "firm": ""}
+
+
+def test_conditions_on_the_page_steer_when(harness: Harness, tmp_path: Path) -> None:
+    run = harness.run(
+        tmp_path,
+        """
+        steps:
+          - goto: form.html
+          - set: {seen: []}
+          - set: {seen: "{{ vars.seen + ['visible'] }}"}
+            when: {visible: {label: PAN}}
+          - set: {seen: "{{ vars.seen + ['hidden'] }}"}
+            when: {hidden: {css: "#nothing-here"}}
+          - set: {seen: "{{ vars.seen + ['url'] }}"}
+            when: {url: "*/form.html"}
+          - set: {seen: "{{ vars.seen + ['not'] }}"}
+            when: {not: {text: "Application submitted"}}
+          - set: {seen: "{{ vars.seen + ['all'] }}"}
+            when: {all: [{text: Update IEC}, "1 == 1"]}
+          - set: {seen: "{{ vars.seen + ['never'] }}"}
+            when: {any: [{text: "No such words"}, "false"]}
+        outputs: {seen: "{{ vars.seen }}"}
+        """,
+    )
+    assert run.result.outputs == {"seen": ["visible", "hidden", "url", "not", "all"]}
+
+
+def test_steps_wait_for_the_progress_overlay_to_go(harness: Harness, tmp_path: Path) -> None:
+    run = harness.run(
+        tmp_path,
+        """
+        detect:
+          overlay: {css: .progress-overlay}
+        steps:
+          - goto: overlay.html
+          - click: Load details
+          - set: {seen: true}
+            when: {text: Details loaded}
+          - extract: {css: "#result", into: result}
+          - wait_for: {overlay_gone: true}
+        outputs: {result: "{{ vars.result }}", seen: "{{ vars.seen | default(false) }}"}
+        """,
+    )
+    assert run.result.outputs == {"result": "Details loaded", "seen": True}
+
+
+def test_a_failed_assert_fails_with_its_business_code(harness: Harness, tmp_path: Path) -> None:
+    run = harness.run(
+        tmp_path,
+        """
+        steps:
+          - goto: form.html
+          - assert: {text: "Application submitted", code: NOT_SUBMITTED,
+                     message: "the portal did not confirm"}
+            timeout_ms: 300
+        """,
+    )
+    failure = run.result.failure
+    assert failure is not None
+    assert (failure.kind, failure.code, failure.message) == (
+        "business",
+        "NOT_SUBMITTED",
+        "the portal did not confirm",
+    )
+
+
+def test_a_download_is_saved_hashed_and_checked(harness: Harness, tmp_path: Path) -> None:
+    run = harness.run(
+        tmp_path,
+        """
+        steps:
+          - goto: download.html
+          - download: {text: Download e-IEC, save_as: "certs/{{ job.id }}.pdf",
+                       verify: {pdf_contains: ["IEC Number: 0123456789", "acme   exports"]}}
+            register: cert
+        outputs:
+          sha256: "{{ vars.cert.sha256 }}"
+          path: "{{ vars.cert.path }}"
+        """,
+        job_id="dl1",
+    )
+    assert run.outcome == "ok", run.result.failure
+    path = Path(run.result.outputs["path"])
+    assert path == run.result.artifacts_dir / "certs" / "dl1.pdf"
+    assert run.result.outputs["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert [e.kind for e in run.of(ArtifactSaved)] == ["download"]
+
+
+def test_a_download_without_the_expected_text_fails(harness: Harness, tmp_path: Path) -> None:
+    run = harness.run(
+        tmp_path,
+        """
+        steps:
+          - goto: download.html
+          - download: {text: Print e-IEC, save_as: cert.pdf,
+                       verify: {pdf_contains: ["IEC Number: 9999999999"]}}
+        """,
+    )
+    failure = run.result.failure
+    assert failure is not None and failure.code == "DOWNLOAD_VERIFY_FAILED"
+    assert "9999999999" in failure.message
+
+
+def test_an_otp_is_asked_for_and_entered(harness: Harness, tmp_path: Path) -> None:
+    provider = ScriptedChallenges(otps=["482913"])
+    run = harness.run(
+        tmp_path,
+        """
+        steps:
+          - goto: otp.html
+          - otp: {into: {label: Enter OTP}, destination: "9876543210"}
+          - click: Verify
+          - wait_for: {text: OTP verified}
+        """,
+        providers=Providers(otp=provider),
+        client={"iec": "0123456789"},
+    )
+    assert run.outcome == "ok", run.result.failure
+    waiting = run.of(ChallengeWaiting)
+    assert [w.challenge for w in waiting] == ["otp"]
+    assert "******3210" in waiting[0].prompt and "9876543210" not in waiting[0].prompt
+    assert provider.otp_requests[0].channel == "mobile"
+
+
+def test_an_otp_nobody_answers_ends_the_job_needing_input(harness: Harness, tmp_path: Path) -> None:
+    run = harness.run(
+        tmp_path,
+        """
+        steps:
+          - goto: otp.html
+          - otp: {into: {label: Enter OTP}}
+        """,
+        providers=Providers(otp=ScriptedChallenges()),
+        challenge_timeout_s=0.3,
+    )
+    assert run.outcome == "needs-input"
+    assert run.result.failure is not None and run.result.failure.code == "OTP_TIMEOUT"
+
+
+def test_a_captcha_image_is_handed_to_the_provider_and_the_answer_entered(
+    harness: Harness, tmp_path: Path
+) -> None:
+    provider = ScriptedChallenges(captchas=["X7KQ2"])
+    run = harness.run(
+        tmp_path,
+        """
+        steps:
+          - goto: captcha.html
+          - captcha: {image: {css: "#captcha"}, into: {label: Type the characters}}
+          - click: Check
+          - wait_for: {text: Captcha accepted}
+        """,
+        providers=Providers(captcha=provider),
+    )
+    assert run.outcome == "ok", run.result.failure
+    request = provider.captcha_requests[0]
+    assert request.image.startswith(b"\x89PNG")
+    assert request.image_path is not None and request.image_path.is_file()
+
+
+def test_sign_delegates_to_the_registered_signer(harness: Harness, tmp_path: Path) -> None:
+    async def sign_on_page(page: Any, request: SignRequest) -> None:
+        await page.get_by_label("Token PIN").fill(request.params["pin"])
+        await page.get_by_role("button", name="Sign").click()
+
+    signer = ScriptedSigner({"signed": True, "serial": "42"}, sign_on_page)
+    run = harness.run(
+        tmp_path,
+        """
+        steps:
+          - goto: sign.html
+          - sign: {method: dsc, params: {pin: "{{ secrets.dsc_pin }}"}}
+            register: signature
+          - wait_for: {text: Signed}
+        outputs: {serial: "{{ vars.signature.serial }}"}
+        """,
+        providers=Providers().with_signer("dsc", signer),
+        secrets={"dsc_pin": "991122"},
+    )
+    assert run.outcome == "ok", run.result.failure
+    assert run.result.outputs == {"serial": "42"}
+    assert signer.requests[0].method == "dsc" and signer.requests[0].params == {"pin": "991122"}
+
+
+def test_a_sign_method_with_no_signer_needs_input(harness: Harness, tmp_path: Path) -> None:
+    run = harness.run(tmp_path, "steps:\n  - goto: sign.html\n  - sign: aadhaar\n")
+    assert run.outcome == "needs-input"
+    assert run.result.failure is not None and run.result.failure.code == "NO_SIGNER"
