@@ -7,7 +7,8 @@ Each command group lives in its own module and registers itself on ``app``:
 
 from __future__ import annotations
 
-from rpa.cli import challenges as _challenges  # noqa: F401  (registers commands)
+from rpa.cli import batch as _batch  # noqa: F401  (registers commands)
+from rpa.cli import challenges as _challenges  # noqa: F401
 from rpa.cli import clients as _clients  # noqa: F401
 from rpa.cli import jobs as _jobs  # noqa: F401
 from rpa.cli import playbooks as _playbooks  # noqa: F401

@@ -1,0 +1,286 @@
+"""``rpa batch`` (many clients, resumable) and ``rpa replay`` (a failed job again)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rpa.agent import Agent
+from rpa.batch import BatchJob, BatchPolicy, BatchRunner, BatchSummary, has_unconfirmed_submit
+from rpa.batch import resume_jobs as unfinished_jobs
+from rpa.browser import open_browser
+from rpa.cli.app import EXIT_FAILED, EXIT_OK, app, console, err_console, fail, state
+from rpa.cli.progress import JsonLinesOutput, LiveDisplay, OutputMode
+from rpa.clientfile import ClientFile, load_clients
+from rpa.config import Settings
+from rpa.errors import ClientFileError, RpaError
+from rpa.events import EventBus, Outcome
+from rpa.journal import Journal
+from rpa.records import ClientRecord
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    batch_id: str
+    jobs: list[BatchJob]
+    skipped_rows: int
+
+
+def load_client_file(path: Path, sheet: str | None) -> ClientFile:
+    try:
+        loaded = load_clients(path, sheet=sheet)
+    except ClientFileError as exc:
+        raise fail(str(exc)) from exc
+    for error in loaded.errors:
+        where = f"row {error.row}: " if error.row is not None else ""
+        err_console.print(f"[yellow]skipped[/yellow] {path}: {where}{error}", highlight=False)
+    return loaded
+
+
+def plan_new_batch(
+    journal: Journal,
+    playbook: str,
+    records: list[tuple[int, ClientRecord]],
+    *,
+    source: str,
+    check: bool,
+    only: set[str] | None,
+) -> BatchPlan:
+    chosen = [(row, r) for row, r in records if only is None or r.iec in only]
+    batch_id = journal.create_batch(
+        playbook, source=source, check_mode=check, options={"only": sorted(only or [])}
+    )
+    jobs = [
+        BatchJob(
+            journal.add_job(playbook, client=r.iec, batch_id=batch_id, row=row, check_mode=check),
+            r.iec,
+            row,
+            playbook,
+            check,
+            r,
+            has_unconfirmed_submit(journal, r.iec, playbook),
+        )
+        for row, r in chosen
+    ]
+    return BatchPlan(batch_id, jobs, len(records) - len(chosen))
+
+
+def plan_resume(
+    journal: Journal, batch_id: str, records: list[tuple[int, ClientRecord]]
+) -> BatchPlan:
+    batch = journal.batch(batch_id)
+    by_iec = {r.iec: (row, r) for row, r in records}
+    jobs: list[BatchJob] = []
+    for job in unfinished_jobs(journal, batch_id):
+        if job.client not in by_iec:
+            err_console.print(
+                f"[yellow]left[/yellow] {job.client}: no longer a valid row of {batch.source}"
+            )
+            continue
+        row, record = by_iec[job.client]
+        jobs.append(
+            BatchJob(
+                job.id,
+                record.iec,
+                row,
+                batch.playbook,
+                batch.check_mode,
+                record,
+                has_unconfirmed_submit(journal, record.iec, batch.playbook),
+            )
+        )
+    return BatchPlan(batch_id, jobs, 0)
+
+
+async def run_plan(
+    agent: Agent,
+    plan: BatchPlan,
+    policy: BatchPolicy,
+    *,
+    headless: bool | None = None,
+    slow_mo_ms: int | None = None,
+) -> BatchSummary:
+    playbook = agent.playbook(agent.journal.batch(plan.batch_id).playbook)
+    runner = BatchRunner(agent.journal, agent.bus, agent.batch_runner(playbook), policy)
+    loop = asyncio.get_running_loop()
+    interrupted = 0
+
+    def on_interrupt() -> None:
+        nonlocal interrupted
+        interrupted += 1
+        if interrupted == 1:
+            err_console.print(
+                "[yellow]stopping: running jobs end interrupted (Ctrl-C again "
+                "to quit at once)[/yellow]"
+            )
+            runner.stop()
+        else:
+            raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_interrupt)
+    try:
+        async with open_browser(
+            agent.settings, headless=headless, slow_mo_ms=slow_mo_ms
+        ) as session:
+            return await runner.run(plan.batch_id, plan.jobs, session)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def print_summary(summary: BatchSummary, settings: Settings) -> None:
+    totals = ", ".join(f"{count} {name}" for name, count in summary.totals.items()) or "no jobs"
+    console.print(f"batch [bold]{summary.batch_id}[/bold] {summary.status}: {totals}")
+    if summary.note:
+        console.print(summary.note, highlight=False)
+    console.print(
+        f"report: rpa report {summary.batch_id} --format html   "
+        f"(failures: rpa jobs list --batch {summary.batch_id} --status failed)",
+        highlight=False,
+    )
+    del settings
+
+
+def exit_code(summary: BatchSummary) -> int:
+    return EXIT_OK if summary.all_good else EXIT_FAILED
+
+
+def execute(
+    agent: Agent,
+    plan: BatchPlan,
+    settings: Settings,
+    output: OutputMode,
+    *,
+    headless: bool | None = None,
+    slow_mo_ms: int | None = None,
+) -> BatchSummary:
+    policy = BatchPolicy(concurrency=settings.concurrency)
+    if output is OutputMode.JSON:
+        agent.bus.add(JsonLinesOutput())
+        return asyncio.run(run_plan(agent, plan, policy, headless=headless, slow_mo_ms=slow_mo_ms))
+    if output is OutputMode.QUIET:
+        return asyncio.run(run_plan(agent, plan, policy, headless=headless, slow_mo_ms=slow_mo_ms))
+    with LiveDisplay(console) as display:
+        agent.bus.add(display)
+        return asyncio.run(run_plan(agent, plan, policy, headless=headless, slow_mo_ms=slow_mo_ms))
+
+
+@app.command()
+def batch(
+    clients: Annotated[Path | None, typer.Argument(help="Client file: CSV, XLSX or YAML")] = None,
+    playbook: Annotated[str | None, typer.Option(help="Playbook name or path, e.g. renew")] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Jobs at once (RPA_CONCURRENCY)")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Stop before submitting")] = False,
+    only: Annotated[str | None, typer.Option(help="Only these IECs, comma-separated")] = None,
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet (default: the first)")] = None,
+    resume: Annotated[str | None, typer.Option(help="Continue this batch id")] = None,
+    output: Annotated[OutputMode, typer.Option(help="live | json | quiet")] = OutputMode.LIVE,
+    otp_provider: Annotated[str | None, typer.Option(help="prompt | queue | mock-outbox")] = None,
+    captcha_provider: Annotated[str | None, typer.Option(help="prompt | queue | mock")] = None,
+    headed: Annotated[bool, typer.Option("--headed", help="Show the browser")] = False,
+) -> None:
+    """Run a playbook for every client of a file; resumable, nothing submitted twice."""
+    settings = state.settings(concurrency=concurrency)
+    agent = Agent.create(
+        settings,
+        bus=EventBus(),
+        otp_provider=otp_provider,
+        captcha_provider=captcha_provider,
+        console=console,
+    )
+    try:
+        if resume:
+            source = agent.journal.batch(resume).source
+            path = clients or (Path(source) if source else None)
+            if path is None:
+                raise fail(f"batch {resume} has no client file on record; give it")
+            loaded = load_client_file(path, sheet)
+            plan = plan_resume(agent.journal, resume, loaded.records)
+        else:
+            if clients is None or playbook is None:
+                raise fail("give a client file and --playbook (or --resume BATCH)")
+            agent.playbook(playbook)  # refuse a bad playbook before creating anything
+            loaded = load_client_file(clients, sheet)
+            wanted = {p.strip().upper() for p in only.split(",")} if only else None
+            plan = plan_new_batch(
+                agent.journal,
+                playbook,
+                loaded.records,
+                source=str(clients),
+                check=check,
+                only=wanted,
+            )
+        summary = execute(agent, plan, settings, output, headless=False if headed else None)
+    except RpaError as exc:
+        raise fail(str(exc), EXIT_FAILED) from exc
+    if output is not OutputMode.JSON:
+        print_summary(summary, settings)
+    bad_rows = bool(loaded.errors)
+    raise typer.Exit(EXIT_FAILED if bad_rows else exit_code(summary))
+
+
+@app.command()
+def replay(
+    job_id: Annotated[str, typer.Argument(help="The job to run again")],
+    from_step: Annotated[str | None, typer.Option(help="Start at this step (id or name)")] = None,
+    clients: Annotated[Path | None, typer.Option(help="Corrected client file")] = None,
+    headed: Annotated[bool, typer.Option("--headed", help="Show the browser")] = False,
+    slow_mo: Annotated[int | None, typer.Option("--slow-mo", help="ms after each action")] = None,
+    otp_provider: Annotated[str | None, typer.Option(help="prompt | queue | mock-outbox")] = None,
+    captcha_provider: Annotated[str | None, typer.Option(help="prompt | queue | mock")] = None,
+) -> None:
+    """Run a job again (with corrected client data), as a new job linked to the old one."""
+    settings = state.settings()
+    agent = Agent.create(
+        settings, otp_provider=otp_provider, captcha_provider=captcha_provider, console=console
+    )
+    old = agent.journal.job(job_id)
+    source = clients or (
+        Path(agent.journal.batch(old.batch_id).source or "") if old.batch_id else None
+    )
+    if source is None or not source.is_file():
+        raise fail("give the client file with --clients (the job's batch has none on record)")
+    loaded = load_client_file(source, None)
+    record = next((r for _, r in loaded.records if r.iec == old.client), None)
+    if record is None:
+        raise fail(f"{old.client} is not a valid client of {source}")
+    new_id = agent.journal.add_job(
+        old.playbook,
+        client=old.client,
+        batch_id=old.batch_id,
+        row=old.row,
+        check_mode=old.check_mode,
+        replay_of=old.id,
+    )
+    playbook = agent.playbook(old.playbook)
+    unconfirmed = has_unconfirmed_submit(agent.journal, record.iec, old.playbook)
+
+    async def go() -> Outcome:
+        async with open_browser(
+            settings, headless=False if headed else None, slow_mo_ms=slow_mo
+        ) as session:
+            result = await agent.run_client(
+                new_id,
+                playbook,
+                record,
+                session,
+                check=old.check_mode,
+                from_step=from_step,
+                unconfirmed_submit=unconfirmed,
+            )
+        return result.outcome if result else Outcome.FAILED
+
+    outcome = asyncio.run(go())
+    job = agent.journal.job(new_id)
+    console.print(f"replay {new_id} of {job_id}: [bold]{outcome}[/bold]", highlight=False)
+    if job.error:
+        console.print(f"{job.error_code or job.error_kind}: {job.error}", highlight=False)
+    console.print(f"details: rpa jobs show {new_id}", highlight=False)
+    good = outcome in (Outcome.OK, Outcome.CHANGED, Outcome.WOULD_CHANGE)
+    raise typer.Exit(EXIT_OK if good else EXIT_FAILED)
