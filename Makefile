@@ -23,7 +23,7 @@ browser: $(STAMP)
 	@scripts/ensure-browser.sh $(PY)
 
 demo: setup
-	$(PY) -m rpa doctor
+	$(PY) -m demo
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

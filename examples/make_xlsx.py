@@ -58,7 +58,7 @@ def main() -> None:
     notes = book.create_sheet("Notes")
     notes.append(["Sample clients for dgft-rpa. All firms, PANs and numbers are fictional."])
     notes.append(["Secrets are env: references; set DEMO_PORTAL_PASSWORD, DEMO_DSC_PIN,"])
-    notes.append(["DEMO_AADHAAR in the environment before a run."])
+    notes.append(["DEMO_AADHAAR_<last 4 of the IEC> in the environment before a run."])
 
     book.properties.creator = "dgft-rpa examples/make_xlsx.py"
     book.properties.created = FIXED_TIME

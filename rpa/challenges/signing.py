@@ -84,7 +84,8 @@ async def _first_visible(page: Page, *locators: Locator, timeout_ms: int) -> int
     for other in locators[1:]:
         combined = combined.or_(other)
     try:
-        await combined.first.wait_for(state="visible", timeout=timeout_ms)
+        # .first alone would pick the first match in the document, visible or not
+        await combined.filter(visible=True).first.wait_for(state="visible", timeout=timeout_ms)
     except PlaywrightTimeoutError as exc:
         raise TransientError(f"the portal did not answer in {timeout_ms} ms") from exc
     for index, locator in enumerate(locators):

@@ -38,6 +38,19 @@ def _regex_search(value: Any, pattern: str, group: int | str = 0) -> str | None:
     return None if found is None else found.group(group)
 
 
+def _iso_date(value: Any) -> str | None:
+    """``21/05/2026`` (the portal's way) or ``2026-05-21`` → ``2026-05-21``; blank → None."""
+    text = str(value or "").strip()
+    if not text or text in ("-", "—"):
+        return None
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    raise ValueError(f"not a date: {text!r}")
+
+
 def _date_format(value: Any, fmt: str = "%d/%m/%Y") -> str:
     if isinstance(value, str):
         value = date.fromisoformat(value)
@@ -66,6 +79,7 @@ def _environment() -> _Sandbox:
         env.globals.pop(unsafe, None)
     env.filters["regex_search"] = _regex_search
     env.filters["date_format"] = _date_format
+    env.filters["iso_date"] = _iso_date
     return env
 
 
@@ -173,7 +187,10 @@ def references(tree: nodes.Template) -> Iterator[tuple[str, str | None]]:
     """``(root, member)`` for each free name: ``inputs.pan`` → ("inputs", "pan")."""
     from jinja2 import meta
 
-    free = meta.find_undeclared_variables(tree)
+    try:
+        free = meta.find_undeclared_variables(tree)  # compiles: an unknown filter fails here
+    except TemplateSyntaxError as exc:
+        raise _fail(exc, str(exc.source or "")) from exc
     members: set[tuple[str, str]] = set()
     for attr in tree.find_all(nodes.Getattr):
         if isinstance(attr.node, nodes.Name) and attr.node.name in free:

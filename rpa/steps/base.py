@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -105,8 +106,9 @@ class JobState:
             "check": self.check,
             "portal_url": s.portal_url,
             "artifacts_dir": str(self.artifacts.root),
-            "certificates_dir": str(s.certificates_dir),
-            "data_dir": str(s.data_dir),
+            "certificates_dir": str(s.certificates_dir.resolve()),
+            "data_dir": str(s.data_dir.resolve()),
+            "today": date.today().isoformat(),  # this machine's date, for file names
         }
 
 
