@@ -71,19 +71,34 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="dgft-demo-"))
     print(f"mock portal: {portal}/CP/  (emBridge on port {embridge}; state in {workdir})")
     server = subprocess.Popen(
-        [sys.executable, "-m", "mock_portal", "--port", str(port), "--embridge-port",
-         str(embridge), "--db", str(workdir / "portal.sqlite3"), "--test-mode"],
-        stdout=subprocess.DEVNULL, stderr=(workdir / "portal.log").open("wb"),
+        [
+            sys.executable,
+            "-m",
+            "mock_portal",
+            "--port",
+            str(port),
+            "--embridge-port",
+            str(embridge),
+            "--db",
+            str(workdir / "portal.sqlite3"),
+            "--test-mode",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=(workdir / "portal.log").open("wb"),
     )
     try:
         wait_until_up(f"{portal}/CP/", server)
-        httpx.post(f"{portal}/__mock__/seed", json=build_seed(clients), timeout=60).raise_for_status()
+        httpx.post(
+            f"{portal}/__mock__/seed", json=build_seed(clients), timeout=60
+        ).raise_for_status()
         httpx.post(f"{portal}/__mock__/clock", json={"now": PORTAL_NOW}).raise_for_status()
         httpx.post(f"{portal}/__mock__/faults", json={"seed": 7, "announcement_rate": 0.3})
         print(f"portal clock: {PORTAL_NOW}; {len(clients)} clients seeded:")
         for record, scenario in clients:
-            print(f"  {record.iec}  {record.firm_name[:38]:38}  {record.sign_with:8} "
-                  f"{SCENARIOS[scenario]}")
+            print(
+                f"  {record.iec}  {record.firm_name[:38]:38}  {record.sign_with:8} "
+                f"{SCENARIOS[scenario]}"
+            )
         env = {
             **os.environ,
             **DEMO_SECRETS,
@@ -93,26 +108,48 @@ def main() -> int:
             "RPA_CAPTCHA_PROVIDER": "mock",
             "RPA_CONCURRENCY": str(args.concurrency),
         }
-        command = [sys.executable, "-m", "rpa", "batch", str(CLIENTS), "--playbook", "renew",
-                   "--output", args.output]
+        command = [
+            sys.executable,
+            "-m",
+            "rpa",
+            "batch",
+            str(CLIENTS),
+            "--playbook",
+            "renew",
+            "--output",
+            args.output,
+        ]
         if args.headed:
             command.append("--headed")
         print("\n$ rpa batch examples/clients.csv --playbook renew")
         batch = subprocess.run(command, env=env, cwd=ROOT, check=False)
         latest = subprocess.run(
-            [sys.executable, "-m", "rpa", "jobs", "list", "--json"], env=env, cwd=ROOT,
-            capture_output=True, text=True, check=False,
+            [sys.executable, "-m", "rpa", "jobs", "list", "--json"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
         )
-        batch_ids = [line.split('"batch_id": "')[1].split('"')[0]
-                     for line in latest.stdout.splitlines() if '"batch_id": "b' in line]
+        batch_ids = [
+            line.split('"batch_id": "')[1].split('"')[0]
+            for line in latest.stdout.splitlines()
+            if '"batch_id": "b' in line
+        ]
         if batch_ids:
             report = Path(args.data_dir) / "reports" / f"{batch_ids[-1]}.html"
-            subprocess.run([sys.executable, "-m", "rpa", "report", batch_ids[-1], "--out",
-                            str(report)], env=env, cwd=ROOT, check=False)
+            subprocess.run(
+                [sys.executable, "-m", "rpa", "report", batch_ids[-1], "--out", str(report)],
+                env=env,
+                cwd=ROOT,
+                check=False,
+            )
             print(f"certificates: {Path(args.data_dir) / 'certificates'}")
-        print("(the batch's exit code is 1 because some clients fail on purpose: "
-              "a PAN mismatch and missing documents are shown as they would be)"
-              if batch.returncode == 1 else "")
+        if batch.returncode == 1:
+            print(
+                "(the batch exits 1 because one client fails on purpose: its DSC carries "
+                "another PAN, and the portal's refusal is reported as DSC_PAN_MISMATCH)"
+            )
         return 0 if batch.returncode in (0, 1) else batch.returncode
     finally:
         server.terminate()

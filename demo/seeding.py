@@ -36,10 +36,17 @@ def _aadhaar_number(record: ClientRecord) -> str:
 
 
 def iec_seed(record: ClientRecord, scenario: str) -> dict[str, Any]:
-    last_updated = {"renewed": "2026-04-20", "deactivated": "2024-05-02"}.get(scenario, "2025-05-20")
+    last_updated = {"renewed": "2026-04-20", "deactivated": "2024-05-02"}.get(
+        scenario, "2025-05-20"
+    )
     verified = "2024-03-01" if scenario == "reverify" else "2026-01-15"
-    address = {"line1": "1 Demo Road", "line2": "", "city": "Mumbai", "state": "Maharashtra",
-               "pin": "400001"}
+    address = {
+        "line1": "1 Demo Road",
+        "line2": "",
+        "city": "Mumbai",
+        "state": "Maharashtra",
+        "pin": "400001",
+    }
     seed: dict[str, Any] = {
         "iec": record.iec,
         "pan": record.pan,
@@ -54,10 +61,15 @@ def iec_seed(record: ClientRecord, scenario: str) -> dict[str, Any]:
         "last_updated": last_updated,
         "contacts_verified_on": verified,
         "linked_user": record.portal_user,
-        "directors": [{"name": record.name_as_per_pan, "pan": record.pan,
-                       "designation": "Proprietor"}],
-        "bank": {"account_holder": record.firm_name, "account_number": "5012345678901",
-                 "ifsc": "SBIN0001234", "bank_name": "State Bank of India"},
+        "directors": [
+            {"name": record.name_as_per_pan, "pan": record.pan, "designation": "Proprietor"}
+        ],
+        "bank": {
+            "account_holder": record.firm_name,
+            "account_number": "5012345678901",
+            "ifsc": "SBIN0001234",
+            "bank_name": "State Bank of India",
+        },
     }
     if record.sign_with == "dsc" and record.dsc_token:
         proprietor = "proprietor" in seed["nature_of_concern"].lower()
@@ -74,16 +86,24 @@ def iec_seed(record: ClientRecord, scenario: str) -> dict[str, Any]:
             token.update(type="organisation", org=record.name_as_per_pan)
         seed["dsc"] = [token]
     if record.sign_with == "aadhaar":
-        seed["aadhaar"] = {"number": _aadhaar_number(record), "name": record.name_as_per_pan,
-                           "yob": record.dob.year, "mobile": record.mobile}
+        seed["aadhaar"] = {
+            "number": _aadhaar_number(record),
+            "name": record.name_as_per_pan,
+            "yob": record.dob.year,
+            "mobile": record.mobile,
+        }
     return seed
 
 
 def build_seed(clients: list[tuple[ClientRecord, str]]) -> dict[str, Any]:
     """The body of ``POST /__mock__/seed`` for these clients and scenarios."""
     users = [
-        {"email": r.portal_user, "password": DEMO_SECRETS["DEMO_PORTAL_PASSWORD"],
-         "mobile": r.mobile, "name": r.name_as_per_pan}
+        {
+            "email": r.portal_user,
+            "password": DEMO_SECRETS["DEMO_PORTAL_PASSWORD"],
+            "mobile": r.mobile,
+            "name": r.name_as_per_pan,
+        }
         for r, _ in clients
     ]
     return {"users": users, "iecs": [iec_seed(r, s) for r, s in clients]}

@@ -12,6 +12,7 @@ from rpa.cli import challenges as _challenges  # noqa: F401
 from rpa.cli import clients as _clients  # noqa: F401
 from rpa.cli import jobs as _jobs  # noqa: F401
 from rpa.cli import playbooks as _playbooks  # noqa: F401
+from rpa.cli import renew as _renew  # noqa: F401
 from rpa.cli import system as _system  # noqa: F401
 from rpa.cli.app import app, main
 
