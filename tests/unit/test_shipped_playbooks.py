@@ -1,0 +1,38 @@
+"""The DGFT playbooks we ship load cleanly, and the schema their editors use is current."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rpa.agent import unguarded_submits
+from rpa.playbook.loader import Loader
+from rpa.playbook.schema import playbook_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAYBOOKS = sorted((ROOT / "playbooks").glob("*.yaml"))
+
+
+def test_every_dgft_playbook_is_shipped() -> None:
+    names = {p.stem for p in PLAYBOOKS}
+    assert names == {
+        "login",
+        "link_iec",
+        "update_iec",
+        "download_certificate",
+        "iec_status",
+        "renew",
+    }
+
+
+@pytest.mark.parametrize("path", PLAYBOOKS, ids=lambda p: p.stem)
+def test_a_shipped_playbook_loads_and_guards_every_submit(path: Path) -> None:
+    playbook = Loader([ROOT / "playbooks"]).load(path)
+    assert unguarded_submits(playbook) == []
+
+
+def test_the_committed_json_schema_matches_the_language() -> None:
+    committed = json.loads((ROOT / "docs" / "playbook.schema.json").read_text())
+    assert committed == playbook_schema(), "regenerate: rpa schema > docs/playbook.schema.json"
