@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import Any
 
 MASK = "********"
 _MIN_LEN = 3  # shorter values would mask ordinary text ("1", "ok")
@@ -58,6 +59,20 @@ def register_secret(value: str | None) -> None:
 
 def mask(text: str) -> str:
     return registry.mask(text)
+
+
+def mask_deep(value: Any) -> Any:
+    """``mask`` applied through dicts and lists; numbers, booleans and None kept, other
+    values turned to masked text (so the result is JSON-ready)."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {k: mask_deep(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_deep(v) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return mask(str(value))
 
 
 def mask_tail(value: str, keep: int = 4) -> str:

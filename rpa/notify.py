@@ -31,7 +31,7 @@ from loguru import logger
 from rpa.config import Settings
 from rpa.errors import ConfigError, NotifyError, RpaError
 from rpa.journal import Journal
-from rpa.masking import mask, register_secret
+from rpa.masking import mask, mask_deep, register_secret
 from rpa.records import ClientRecord
 from rpa.renewal import IST
 
@@ -276,7 +276,7 @@ def send_webhook(summary: RunSummary, url: str, *, timeout: float = WEBHOOK_TIME
     failure is logged as a warning and returns False: a notification never fails a run.
     """
     register_secret(url)
-    payload = _masked({**summary.to_dict(), "text": render_text(summary)})
+    payload = mask_deep({**summary.to_dict(), "text": render_text(summary)})
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     headers = {"content-type": "application/json", "user-agent": "dgft-rpa"}
     try:
@@ -299,16 +299,6 @@ def _where(url: str) -> str:
     """``https://hooks.example.com`` of a URL, without the path that may carry a token."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.hostname}" if parts.hostname else "the webhook"
-
-
-def _masked(value: Any) -> Any:
-    if isinstance(value, str):
-        return mask(value)
-    if isinstance(value, dict):
-        return {k: _masked(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_masked(v) for v in value]
-    return value
 
 
 def _text(value: Any) -> str | None:

@@ -40,7 +40,7 @@ from rpa.errors import (
     TransientError,
 )
 from rpa.events import Event, EventBus, Outcome, RunFinished, RunStarted
-from rpa.masking import mask
+from rpa.masking import mask, mask_deep
 from rpa.playbook.inputs import bind_inputs
 from rpa.playbook.model import Detect, Playbook
 from rpa.steps.base import JobState, Scope, Secrets, Sleep
@@ -80,18 +80,6 @@ class JobResult:
     @property
     def ok(self) -> bool:
         return self.outcome in (Outcome.OK, Outcome.CHANGED, Outcome.WOULD_CHANGE)
-
-
-def _masked(value: Any) -> Any:
-    if isinstance(value, str):
-        return mask(value)
-    if isinstance(value, dict):
-        return {k: _masked(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_masked(v) for v in value]
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    return mask(str(value))
 
 
 class Engine:
@@ -295,7 +283,7 @@ class _Run:
                     job_id=self.job_id,
                     outcome=outcome,
                     duration_s=result.duration_s,
-                    result=_masked(outputs),
+                    result=mask_deep(outputs),
                     error=result.failure.message if result.failure else None,
                     error_kind=str(result.failure.kind) if result.failure else None,
                     error_code=result.failure.code if result.failure else None,
