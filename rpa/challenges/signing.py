@@ -61,8 +61,8 @@ DSC_CODES = (
     ("emBridge service is not running", "EMBRIDGE_NOT_RUNNING"),
     ("not connected", "DSC_TOKEN_NOT_CONNECTED"),
     ("not inserted", "DSC_NOT_INSERTED"),
+    ("Incorrect PIN", "DSC_WRONG_PIN"),  # before "locked": its text warns of a lock
     ("locked", "DSC_TOKEN_LOCKED"),
-    ("Incorrect PIN", "DSC_WRONG_PIN"),
     ("cancelled", "DSC_SIGNING_CANCELLED"),
 )
 ESIGN_CODES = (

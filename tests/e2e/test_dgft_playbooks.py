@@ -1,0 +1,300 @@
+"""The DGFT playbooks run by the agent in real Chromium against the mock portal.
+
+Each test seeds example clients (``examples/clients.yaml``) in a demo scenario, runs one
+playbook for one client, and checks both the agent's result and the portal's state through
+its test API.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from rpa.challenges.base import CaptchaRequest, Providers
+from rpa.challenges.providers import MockCaptcha, MockPortalApi, mock_api_root
+from rpa.challenges.signing import AadhaarSigner, DscSigner
+from rpa.events import Outcome
+from rpa.records import ClientRecord
+from tests.e2e.conftest import Dgft
+
+Clients = dict[str, ClientRecord]
+
+DSC_NO_CHANGES = "AAJFG2290M"  # a DSC signer with no `changes`
+DSC_ADDRESS_CHANGE = "AABCB4821K"  # changes.address and documents.address_proof
+DSC_BRANCH_CHANGE = "0710034521"  # changes.branches
+AADHAAR_SIGNER = "0395012847"
+ACK_RE = re.compile(r"IEC/UPD/\d{4}/\d+")
+
+
+def failure_code(result: object) -> str | None:
+    failure = getattr(result, "failure", None)
+    return failure.code if failure else None
+
+
+# --- the annual update (update_iec) ---
+
+
+def test_annual_update_with_no_change_is_signed_with_the_dsc(dgft: Dgft, clients: Clients) -> None:
+    record = clients[DSC_NO_CHANGES]
+    dgft.seed([(record, "due")])
+
+    result = dgft.run("update_iec", record)
+
+    assert result.outcome == Outcome.CHANGED, result.failure
+    assert ACK_RE.fullmatch(result.outputs["ack_number"])
+    applications = dgft.applications(record.iec)
+    assert len(applications) == 1
+    assert applications[0]["ack"] == result.outputs["ack_number"]
+    assert applications[0]["kind"] == "update"
+    assert applications[0]["signed_with"] == "dsc"
+    assert applications[0]["changes"] == {}
+
+
+def test_update_with_a_new_address_uploads_the_proof_and_changes_the_address(
+    dgft: Dgft, clients: Clients
+) -> None:
+    record = clients[DSC_ADDRESS_CHANGE]
+    assert record.changes and record.changes.address
+    dgft.seed([(record, "due")])
+
+    result = dgft.run("update_iec", record)
+
+    assert result.outcome == Outcome.CHANGED, result.failure
+    (application,) = dgft.applications(record.iec)
+    assert any(key.startswith("address") for key in application["changes"]), application
+    assert dgft.iec(record.iec)["address"]["line1"] == record.changes.address.line1
+
+
+def test_update_with_a_new_branch_adds_the_branch(dgft: Dgft, clients: Clients) -> None:
+    record = clients[DSC_BRANCH_CHANGE]
+    assert record.changes and record.changes.branches
+    dgft.seed([(record, "due")])
+
+    result = dgft.run("update_iec", record)
+
+    assert result.outcome == Outcome.CHANGED, result.failure
+    (application,) = dgft.applications(record.iec)
+    assert "branches" in application["changes"], application
+    lines = [branch["line1"] for branch in dgft.iec(record.iec)["branches"]]
+    assert record.changes.branches[0].line1 in lines
+
+
+def test_update_is_not_submitted_when_already_done_this_year(dgft: Dgft, clients: Clients) -> None:
+    record = clients[DSC_NO_CHANGES]
+    dgft.seed([(record, "renewed")])
+
+    result = dgft.run("update_iec", record)
+
+    assert result.outcome == Outcome.OK, result.failure
+    assert result.outputs["already_done"] is True
+    assert dgft.applications(record.iec) == []
+
+
+def test_update_run_twice_submits_only_once(dgft: Dgft, clients: Clients) -> None:
+    record = clients[DSC_NO_CHANGES]
+    dgft.seed([(record, "due")])
+
+    first = dgft.run("update_iec", record)
+    second = dgft.run("update_iec", record)
+
+    assert first.outcome == Outcome.CHANGED, first.failure
+    assert second.outcome == Outcome.OK, second.failure
+    assert len(dgft.applications(record.iec)) == 1
+
+
+def test_update_is_signed_with_aadhaar_esign(dgft: Dgft, clients: Clients) -> None:
+    record = clients[AADHAAR_SIGNER]
+    dgft.seed([(record, "due")])
+
+    result = dgft.run("update_iec", record)
+
+    assert result.outcome == Outcome.CHANGED, result.failure
+    (application,) = dgft.applications(record.iec)
+    assert application["signed_with"] == "aadhaar"
+
+
+def test_update_reverifies_old_contacts_by_otp_first(dgft: Dgft, clients: Clients) -> None:
+    record = clients["AKVPR5521E"]
+    dgft.seed([(record, "reverify")])
+
+    result = dgft.run("update_iec", record)
+
+    assert result.outcome == Outcome.CHANGED, result.failure
+    assert len(dgft.applications(record.iec)) == 1
+    assert dgft.iec(record.iec)["contacts_verified_on"] == "2026-05-12"
+
+
+def test_check_mode_stops_before_submitting_and_keeps_a_screenshot(
+    dgft: Dgft, clients: Clients
+) -> None:
+    record = clients[DSC_NO_CHANGES]
+    dgft.seed([(record, "due")])
+
+    result = dgft.run("update_iec", record, check=True)
+
+    assert result.outcome == Outcome.WOULD_CHANGE, result.failure
+    assert dgft.applications(record.iec) == []
+    assert result.artifacts_dir is not None
+    assert list(Path(result.artifacts_dir).rglob("*.png"))
+
+
+# --- failures the portal or the signing gives ---
+
+
+def test_a_dsc_with_another_pan_fails_with_dsc_pan_mismatch(dgft: Dgft, clients: Clients) -> None:
+    record = clients["AADCA6672H"]
+    dgft.seed([(record, "pan-mismatch")])
+
+    result = dgft.run("update_iec", record)
+
+    assert result.outcome == Outcome.FAILED
+    assert failure_code(result) == "DSC_PAN_MISMATCH"
+    assert dgft.applications(record.iec) == []
+
+
+def test_update_fails_with_embridge_not_running_when_embridge_is_down(
+    dgft: Dgft, clients: Clients
+) -> None:
+    record = clients[DSC_NO_CHANGES]
+    dgft.seed([(record, "due")])
+    dgft.faults(embridge_down=True)
+
+    result = dgft.run("update_iec", record)
+
+    assert result.outcome == Outcome.FAILED
+    assert failure_code(result) == "EMBRIDGE_NOT_RUNNING"
+    assert dgft.applications(record.iec) == []
+
+
+def test_a_wrong_dsc_pin_fails_once_without_a_retry_that_could_lock_the_token(
+    dgft: Dgft, clients: Clients, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = clients[DSC_NO_CHANGES]
+    dgft.seed([(record, "due")])
+    monkeypatch.setenv("DEMO_DSC_PIN", "999999")
+
+    wrong = dgft.run("update_iec", record)
+
+    assert wrong.outcome == Outcome.FAILED
+    assert wrong.failure is not None
+    assert "2 attempt(s) left" in wrong.failure.message  # one wrong PIN was tried, no more
+    assert dgft.applications(record.iec) == []
+
+    monkeypatch.setenv("DEMO_DSC_PIN", "246810")
+    right = dgft.run("update_iec", record)
+
+    assert right.outcome == Outcome.CHANGED, right.failure
+    assert len(dgft.applications(record.iec)) == 1
+
+
+def test_a_wrong_dsc_pin_fails_with_dsc_wrong_pin(
+    dgft: Dgft, clients: Clients, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = clients[DSC_NO_CHANGES]
+    dgft.seed([(record, "due")])
+    monkeypatch.setenv("DEMO_DSC_PIN", "999999")
+
+    result = dgft.run("update_iec", record)
+
+    assert result.outcome == Outcome.FAILED
+    assert failure_code(result) == "DSC_WRONG_PIN"
+
+
+# --- renew, iec_status, link_iec ---
+
+
+def test_renew_reactivates_a_deactivated_iec_and_downloads_its_certificate(
+    dgft: Dgft, clients: Clients
+) -> None:
+    record = clients["AAAHS8123L"]
+    dgft.seed([(record, "deactivated")])
+    assert dgft.iec(record.iec)["status"] == "deactivated"
+
+    result = dgft.run("renew", record)
+
+    assert result.outcome == Outcome.CHANGED, result.failure
+    assert dgft.iec(record.iec)["status"] == "active"
+    certificate = Path(result.outputs["certificate_path"])
+    assert certificate.is_file()
+    digest = hashlib.sha256(certificate.read_bytes()).hexdigest()
+    assert result.outputs["certificate_sha256"] == digest
+    text = "".join(page.extract_text() or "" for page in PdfReader(certificate).pages)
+    assert record.iec in text
+
+
+class WrongFirstCaptcha:
+    """The mock captcha provider, except that its first answer is wrong."""
+
+    def __init__(self, inner: MockCaptcha) -> None:
+        self.inner = inner
+        self.calls = 0
+
+    async def solve(self, request: CaptchaRequest) -> str:
+        self.calls += 1
+        answer = await self.inner.solve(request)
+        return "WRONG0" if self.calls == 1 else answer
+
+
+def test_iec_status_logs_in_after_a_wrong_captcha(dgft: Dgft, clients: Clients) -> None:
+    record = clients[DSC_NO_CHANGES]
+    dgft.seed([(record, "due")])
+    settings = dgft.settings
+    api = MockPortalApi(mock_api_root(settings.portal_url, settings.mock_api_url))
+    captcha = WrongFirstCaptcha(MockCaptcha(api))
+    providers = Providers(
+        otp=dgft.agent.providers.otp,
+        captcha=captcha,
+        signers={"dsc": DscSigner(), "aadhaar": AadhaarSigner()},
+    )
+    dgft.use_agent(dataclasses.replace(dgft.agent, providers=providers))
+
+    result = dgft.run("iec_status", record)
+
+    assert result.outcome == Outcome.OK, result.failure
+    assert captcha.calls >= 2
+    assert result.outputs["iec_status"] == "active"
+    assert dgft.applications(record.iec) == []
+
+
+@pytest.mark.parametrize("iec", [DSC_NO_CHANGES, AADHAAR_SIGNER], ids=["dsc", "aadhaar"])
+def test_link_iec_links_an_unlinked_iec_and_then_is_a_no_op(
+    dgft: Dgft, clients: Clients, iec: str
+) -> None:
+    record = clients[iec]
+    body = dgft.seed_body([(record, "due")])
+    body["iecs"][0]["linked_user"] = None
+    dgft.seed(body)
+
+    first = dgft.run("link_iec", record)
+
+    assert first.outcome == Outcome.CHANGED, first.failure
+    assert dgft.iec(record.iec)["linked_user"] == record.portal_user
+
+    second = dgft.run("link_iec", record)
+
+    assert second.outcome == Outcome.OK, second.failure
+    assert dgft.iec(record.iec)["linked_user"] == record.portal_user
+
+
+def test_link_iec_fails_when_the_iec_is_linked_to_another_user(
+    dgft: Dgft, clients: Clients
+) -> None:
+    record = clients[DSC_NO_CHANGES]
+    other = "someone.else@mail.example"
+    body = dgft.seed_body([(record, "due")])
+    body["iecs"][0]["linked_user"] = other
+    body["users"].append(
+        {"email": other, "password": "Other#Passw0rd", "mobile": "9000099999", "name": "OTHER"}
+    )
+    dgft.seed(body)
+
+    result = dgft.run("link_iec", record)
+
+    assert result.outcome == Outcome.FAILED
+    assert failure_code(result) == "IEC_LINKED_TO_ANOTHER_USER"
+    assert dgft.iec(record.iec)["linked_user"] == other
