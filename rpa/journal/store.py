@@ -48,6 +48,21 @@ def default_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def holder_alive(holder: str) -> bool:
+    """False when ``holder`` (``host:pid``) is a process of this host that no longer runs:
+    its lease died with it (a crash, SIGKILL) and may be taken over at once."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine's process: trust the lease until it expires
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _masked(value: str | None) -> str | None:
     return None if value is None else mask(value)
 
@@ -461,7 +476,12 @@ class Journal:
                 "SELECT holder, expires_at, job_id FROM leases WHERE client = ? AND playbook = ?",
                 (client, playbook),
             ).fetchone()
-            if row is not None and row["holder"] != holder and row["expires_at"] > now:
+            if (
+                row is not None
+                and row["holder"] != holder
+                and row["expires_at"] > now
+                and holder_alive(row["holder"])
+            ):
                 raise LeaseHeldError(
                     f"{client} × {playbook} is being run by {row['holder']}"
                     f" (job {row['job_id']}); try again when it has finished",

@@ -215,3 +215,23 @@ def test_an_unconfirmed_intent_is_settled_by_a_later_successful_run(journal: Jou
     assert journal.unconfirmed_submissions("AAACB1234F") == [crashed]
     bus.emit(RunFinished(job_id=later, outcome=Outcome.OK, duration_s=1.0))
     assert journal.unconfirmed_submissions("AAACB1234F") == []
+
+
+def test_a_lease_held_by_a_dead_process_of_this_host_is_taken_over(journal: Journal) -> None:
+    import socket
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    holder = f"{socket.gethostname()}:{dead.stdout.strip()}"
+    journal.acquire_lease("AAACB1234F", "renew", holder=holder)
+    journal.acquire_lease("AAACB1234F", "renew")  # the holder has exited: no LeaseHeldError
+
+
+def test_a_lease_held_by_another_host_waits_for_its_expiry(journal: Journal) -> None:
+    journal.acquire_lease("AAACB1234F", "renew", holder="elsewhere:1")
+    with pytest.raises(LeaseHeldError):
+        journal.acquire_lease("AAACB1234F", "renew")
