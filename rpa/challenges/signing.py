@@ -101,6 +101,16 @@ def _param(params: Mapping[str, Any], name: str, *, what: str) -> str:
     return value
 
 
+async def _page_refusal(page_error: Locator) -> BusinessError | TransientError:
+    """The error the portal page shows. An HTTP error answered by the portal (busy) is
+    transient: the job fails without retrying the submit, and the next run's guard reads
+    the portal's state before anything is submitted again."""
+    message = (await page_error.inner_text()).strip()
+    if "the portal answered HTTP 5" in message:
+        return TransientError(message)
+    return BusinessError(message, code=code_for(message, DSC_CODES, "DSC_REFUSED"))
+
+
 class DscSigner:
     """Signs in the portal's emBridge dialog with the token named in ``params.token``."""
 
@@ -117,8 +127,7 @@ class DscSigner:
         page_error = page.locator(ids.page_error)
         try:
             if await _first_visible(page, dialog, page_error, timeout_ms=wait) == 1:
-                message = (await page_error.inner_text()).strip()
-                raise BusinessError(message, code=code_for(message, DSC_CODES, "DSC_REFUSED"))
+                raise await _page_refusal(page_error)
             device = dialog.get_by_label(ids.device_label, exact=True)
             offered = [o.strip() for o in await device.locator("option").all_inner_texts()]
             if token not in offered:
@@ -149,8 +158,7 @@ class DscSigner:
                     code=code_for(text, DSC_CODES, "DSC_WRONG_PIN"),
                 )
             if await page_error.is_visible():
-                message = (await page_error.inner_text()).strip()
-                raise BusinessError(message, code=code_for(message, DSC_CODES, "DSC_REFUSED"))
+                raise await _page_refusal(page_error)
         except PlaywrightTimeoutError as exc:
             raise PortalChangedError(
                 f"the emBridge dialog did not behave as expected: {exc.message}",
