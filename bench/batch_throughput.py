@@ -1,0 +1,215 @@
+"""Batch throughput: ``rpa batch CLIENTS --playbook renew`` over N fictional DSC clients, at
+each portal latency x concurrency, against a fresh mock portal each time.
+
+    .venv/bin/python bench/batch_throughput.py [--clients 40] [--concurrency 1,2,4,8]
+                                                [--latency 0,300]
+
+For each run: wall time of the CLI subprocess (Python start-up and browser launch included)
+-> clients per minute and speed-up over concurrency 1 at the same latency; and the peak RSS
+of the whole process tree of ``rpa batch`` (Python, the Playwright driver, every Chromium
+process), sampled every 0.2 s -> MB per extra context (the slope from the previous
+concurrency level). The RSS sum counts shared pages (Chromium's libraries) once per
+process, so it over-counts; the PSS sum (shared pages split between their sharers) is
+printed beside it. Targets: with 300 ms latency, concurrency 8 at
+least 6x concurrency 1; at most 60 MB per extra context. It prints; it does not assert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+from _mockrun import ROOT, agent_env, mock_portal, write_client_file
+
+from rpa.records import ClientRecord
+
+SAMPLE_S = 0.2
+
+
+def tree_memory(process: psutil.Process) -> tuple[int, int]:
+    """(RSS, PSS) summed over ``process`` and all its descendants, in bytes.
+
+    PSS splits each shared page between the processes sharing it, so unlike the RSS sum it
+    does not count Chromium's shared libraries once per renderer. Gone processes count 0.
+    """
+    rss = pss = 0
+    try:
+        members = [process, *process.children(recursive=True)]
+    except psutil.Error:
+        return 0, 0
+    for member in members:
+        with contextlib.suppress(psutil.Error):
+            full = member.memory_full_info()
+            rss += full.rss
+            pss += getattr(full, "pss", full.rss)
+    return rss, pss
+
+
+class PeakSampler:
+    """Samples a process tree's RSS every ``SAMPLE_S`` seconds in a thread; keeps the max."""
+
+    def __init__(self, pid: int) -> None:
+        self.process = psutil.Process(pid)
+        self.peak = 0
+        self.peak_pss = 0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            rss, pss = tree_memory(self.process)
+            self.peak = max(self.peak, rss)
+            self.peak_pss = max(self.peak_pss, pss)
+            self.samples += 1
+            self._stop.wait(SAMPLE_S)
+
+    def __enter__(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@dataclass
+class Run:
+    latency_ms: int
+    concurrency: int
+    wall_s: float
+    peak_rss_mb: float
+    peak_pss_mb: float
+    submitted: int
+    exit_code: int
+
+
+def run_once(
+    records: list[ClientRecord], clients_file: Path, latency_ms: int, concurrency: int
+) -> Run:
+    with (
+        mock_portal() as portal,
+        tempfile.TemporaryDirectory(prefix="dgft-bench-data-") as data_dir,
+    ):
+        portal.seed_due(records, latency_ms=latency_ms)
+        command = [
+            sys.executable,
+            "-m",
+            "rpa",
+            "batch",
+            str(clients_file),
+            "--playbook",
+            "renew",
+            "--output",
+            "quiet",
+        ]
+        env = agent_env(portal, Path(data_dir), concurrency)
+        started = time.perf_counter()
+        batch = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        with PeakSampler(batch.pid) as sampler:
+            _, stderr = batch.communicate()
+        wall_s = time.perf_counter() - started
+        if batch.returncode != 0:
+            print(f"  ! rpa batch exited {batch.returncode}: {stderr.decode()[-400:]}")
+        return Run(
+            latency_ms,
+            concurrency,
+            wall_s,
+            sampler.peak / 2**20,
+            sampler.peak_pss / 2**20,
+            portal.submitted(records),
+            batch.returncode,
+        )
+
+
+def print_table(runs: list[Run], clients: int) -> None:
+    print()
+    print(
+        f"{'latency':>8} {'conc':>5} {'ok':>7} {'wall s':>8} {'clients/min':>12} "
+        f"{'speed-up':>9} {'peak RSS MB':>12} {'RSS MB/ctx':>11} {'peak PSS MB':>12} "
+        f"{'PSS MB/ctx':>11}"
+    )
+    for latency in sorted({r.latency_ms for r in runs}):
+        rows = sorted((r for r in runs if r.latency_ms == latency), key=lambda r: r.concurrency)
+        base = next((r for r in rows if r.concurrency == 1), None)
+        previous: Run | None = None
+        for r in rows:
+            speed_up = f"{base.wall_s / r.wall_s:8.2f}x" if base else f"{'-':>9}"
+            rss_slope = pss_slope = f"{'-':>11}"
+            if previous:
+                extra = r.concurrency - previous.concurrency
+                rss_slope = f"{(r.peak_rss_mb - previous.peak_rss_mb) / extra:11.1f}"
+                pss_slope = f"{(r.peak_pss_mb - previous.peak_pss_mb) / extra:11.1f}"
+            print(
+                f"{latency:>6}ms {r.concurrency:>5} {f'{r.submitted}/{clients}':>7} "
+                f"{r.wall_s:8.1f} {clients / r.wall_s * 60:12.1f} {speed_up} "
+                f"{r.peak_rss_mb:12.0f} {rss_slope} {r.peak_pss_mb:12.0f} {pss_slope}"
+            )
+            previous = r
+    print()
+    for latency in sorted({r.latency_ms for r in runs}):
+        rows = sorted((r for r in runs if r.latency_ms == latency), key=lambda r: r.concurrency)
+        if len(rows) >= 2:
+            lo, hi = rows[0], rows[-1]
+            extra = hi.concurrency - lo.concurrency
+            rss = (hi.peak_rss_mb - lo.peak_rss_mb) / extra
+            pss = (hi.peak_pss_mb - lo.peak_pss_mb) / extra
+            print(
+                f"latency {latency} ms: MB per extra context, concurrency "
+                f"{lo.concurrency}->{hi.concurrency}: RSS {rss:.1f}, PSS {pss:.1f} "
+                "(target <= 60)"
+            )
+    for r in runs:
+        if r.latency_ms == 300 and r.concurrency == 8:
+            base = next((b for b in runs if b.latency_ms == 300 and b.concurrency == 1), None)
+            if base:
+                print(
+                    f"latency 300 ms: concurrency 8 speed-up {base.wall_s / r.wall_s:.2f}x "
+                    "(target >= 6x)"
+                )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=40)
+    parser.add_argument("--concurrency", default="1,2,4,8", help="comma-separated levels")
+    parser.add_argument("--latency", default="0,300", help="comma-separated latencies (ms)")
+    args = parser.parse_args()
+    levels = [int(c) for c in args.concurrency.split(",")]
+    latencies = [int(x) for x in args.latency.split(",")]
+    cpus = psutil.cpu_count()
+    print(
+        f"clients: {args.clients} (DSC, no changes, all due); concurrency {levels}; "
+        f"latency {latencies} ms; {cpus} CPUs, load average "
+        f"{', '.join(f'{x:.1f}' for x in psutil.getloadavg())}"
+    )
+    runs: list[Run] = []
+    with tempfile.TemporaryDirectory(prefix="dgft-bench-clients-") as tmp:
+        clients_file = Path(tmp) / "clients.csv"
+        records = write_client_file(clients_file, args.clients)
+        for latency in latencies:
+            for concurrency in levels:
+                run = run_once(records, clients_file, latency, concurrency)
+                runs.append(run)
+                print(
+                    f"  latency {latency:>4} ms, concurrency {concurrency}: "
+                    f"{run.wall_s:6.1f} s, peak RSS {run.peak_rss_mb:5.0f} MB "
+                    f"(PSS {run.peak_pss_mb:5.0f} MB), "
+                    f"{run.submitted}/{args.clients} submitted (exit {run.exit_code})",
+                    flush=True,
+                )
+    print_table(runs, args.clients)
+
+
+if __name__ == "__main__":
+    main()
