@@ -7,6 +7,10 @@ context per job is the ``JobRunner``'s business). It:
   run the same one at once, and releases it after;
 - recycles the browser after ``recycle_after`` jobs, once the running ones are done, so
   memory stays flat over long batches;
+- runs a job again from its start (up to ``job_attempts`` in all) when it ended failed for
+  a transient reason: a busy page mid-journey leaves the browser where a step's own retry
+  cannot recover, while a fresh run can, and guards make the re-run safe (an intent left
+  without a result is flagged so the engine refuses unguarded submits);
 - pauses (takes no new job) when the portal looks down: ``pause_share`` of the last
   ``pause_window`` finished jobs failed with transient errors;
 - on ``stop()`` (Ctrl-C) cancels running jobs, which are recorded ``interrupted``.
@@ -22,7 +26,7 @@ import asyncio
 import contextlib
 from collections import Counter, deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from loguru import logger
@@ -71,6 +75,8 @@ class BatchPolicy:
     recycle_after: int = 40
     pause_window: int = 8
     pause_share: float = 0.75
+    job_attempts: int = 3  # runs of a job that keeps failing transiently, the first included
+    job_retry_delay_s: float = 5.0
 
 
 @dataclass
@@ -187,7 +193,7 @@ class BatchRunner:
         self.bus.emit(
             JobQueued(job_id=job.job_id, batch_id=batch_id, client=job.client, worker=worker)
         )
-        task = asyncio.ensure_future(self.runner(job, session))
+        task = asyncio.ensure_future(self._attempts(job, session))
         self._tasks.add(task)
         try:
             end = await task
@@ -212,6 +218,20 @@ class BatchRunner:
             with contextlib.suppress(Exception):
                 self.journal.release_lease(job.client, job.playbook)
         self._observe(batch_id, end)
+
+    async def _attempts(self, job: BatchJob, session: Any) -> JobEnd:
+        """Run ``job``; again from its start while it fails transiently (see the module doc)."""
+        attempt = 1
+        while True:
+            end = await self.runner(job, session)
+            transient = end.outcome is Outcome.FAILED and end.error_kind == FailureKind.TRANSIENT
+            if not transient or attempt >= self.policy.job_attempts or self._stopping:
+                return end
+            logger.info("{}: transient failure, running it again ({})", job.client, attempt + 1)
+            await asyncio.sleep(self.policy.job_retry_delay_s)
+            attempt += 1
+            unconfirmed = has_unconfirmed_submit(self.journal, job.client, job.playbook)
+            job = replace(job, unconfirmed_submit=unconfirmed)
 
     def _observe(self, batch_id: str, end: JobEnd) -> None:
         transient = end.outcome is Outcome.FAILED and end.error_kind == FailureKind.TRANSIENT

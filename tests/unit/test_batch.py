@@ -133,7 +133,10 @@ def test_a_batch_pauses_when_most_recent_jobs_fail_transiently(
     runner = FakeRunner(bus, {c: down for c in clients})
     summary = run_async(
         BatchRunner(
-            journal, bus, runner, BatchPolicy(concurrency=1, pause_window=4, pause_share=0.75)
+            journal,
+            bus,
+            runner,
+            BatchPolicy(concurrency=1, pause_window=4, pause_share=0.75, job_attempts=1),
         ).run(batch_id, jobs, FakeSession())
     )
     assert summary.status == "paused"
@@ -154,7 +157,7 @@ def test_business_failures_do_not_pause_a_batch(journal: Journal, run_async: Run
             journal,
             bus,
             FakeRunner(bus, {c: refused for c in clients}),
-            BatchPolicy(concurrency=2, pause_window=3),
+            BatchPolicy(concurrency=2, pause_window=3, job_attempts=1),
         ).run(batch_id, jobs, FakeSession())
     )
     assert summary.status == "finished" and summary.totals == {"failed": 6}
@@ -224,3 +227,28 @@ def test_resume_lists_jobs_a_crash_left_running_and_flags_an_unconfirmed_submit(
     assert journal.job(jobs[1].job_id).status == "interrupted"
     assert has_unconfirmed_submit(journal, "1198002743", "renew")
     assert not has_unconfirmed_submit(journal, "AAAFZ9876K", "renew")
+
+
+def test_a_job_that_fails_transiently_runs_again_and_a_business_failure_does_not(
+    journal: Journal, run_async: RunAsync
+) -> None:
+    batch_id, jobs = make_batch(journal, ["AAACB1234F", "1198002743"])
+    bus = bus_for(journal)
+
+    class FlakyOnce(FakeRunner):
+        async def __call__(self, job: BatchJob, session: FakeSession) -> JobEnd:
+            first = job.client not in self.ran
+            end = await super().__call__(job, session)
+            if job.client == "AAACB1234F" and first:
+                return JobEnd(Outcome.FAILED, FailureKind.TRANSIENT)
+            return end
+
+    runner = FlakyOnce(bus, {"1198002743": JobEnd(Outcome.FAILED, FailureKind.BUSINESS)})
+    policy = BatchPolicy(concurrency=1, job_attempts=3, job_retry_delay_s=0)
+    summary = run_async(
+        BatchRunner(journal, bus, runner, policy).run(batch_id, jobs, FakeSession())
+    )
+    assert runner.ran.count("AAACB1234F") == 2
+    assert runner.ran.count("1198002743") == 1
+    assert journal.jobs(client="AAACB1234F")[0].status == "changed"
+    assert summary.totals == {"changed": 1, "failed": 1}
