@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from rpa.challenges.base import CaptchaRequest, Providers
+from rpa.challenges.base import CaptchaRequest, OtpProvider, OtpRequest, Providers
 from rpa.challenges.providers import MockCaptcha, MockPortalApi, mock_api_root
 from rpa.challenges.signing import AadhaarSigner, DscSigner
 from rpa.events import Outcome
@@ -298,3 +298,58 @@ def test_link_iec_fails_when_the_iec_is_linked_to_another_user(
     assert result.outcome == Outcome.FAILED
     assert failure_code(result) == "IEC_LINKED_TO_ANOTHER_USER"
     assert dgft.iec(record.iec)["linked_user"] == other
+
+
+CONTACTS_TO_REVERIFY = "AKVPR5521E"
+
+
+class PersonAtTheOtpPrompt:
+    """The mock outbox, answered like a person would: ``wrong_first`` types 000000 for the
+    first mobile OTP (then retypes the codes already read); ``late_first`` waits past the
+    15-minute validity (the portal's clock jumps) before typing the first code."""
+
+    def __init__(
+        self, inner: OtpProvider, dgft: Dgft, *, wrong_first: bool = False, late_first: bool = False
+    ) -> None:
+        self.inner, self.dgft = inner, dgft
+        self.wrong_first, self.late_first = wrong_first, late_first
+        self.calls = 0
+        self.read: dict[str, str] = {}
+
+    async def get_otp(self, request: OtpRequest) -> str:
+        self.calls += 1
+        if self.calls == 1 and self.wrong_first:
+            return "000000"
+        if self.wrong_first and request.channel in self.read and self.calls > 2:
+            return self.read[request.channel]
+        code = await self.inner.get_otp(request)
+        self.read[request.channel] = code
+        if self.calls == 1 and self.late_first:
+            self.dgft.api.post("/__mock__/clock", json={"now": "2026-05-12T10:20:00"})
+        return code
+
+
+@pytest.mark.parametrize("how", ["wrong_first", "late_first"])
+def test_contact_otps_are_asked_again_after_a_wrong_or_expired_one(
+    dgft: Dgft, clients: Clients, how: str
+) -> None:
+    record = clients[CONTACTS_TO_REVERIFY]
+    dgft.seed([(record, "reverify")])
+    assert dgft.agent.providers.otp is not None
+    person = PersonAtTheOtpPrompt(dgft.agent.providers.otp, dgft, **{how: True})
+    dgft.use_agent(
+        dataclasses.replace(
+            dgft.agent, providers=dataclasses.replace(dgft.agent.providers, otp=person)
+        )
+    )
+
+    result = dgft.run("update_iec", record)
+
+    assert result.outcome == Outcome.CHANGED, result.failure
+    assert person.calls >= 4  # mobile and email, twice
+    assert len(dgft.applications(record.iec)) == 1
+    if how == "late_first":  # expired, so "Resend OTP" sent new codes
+        texts = [
+            m["text"] for m in dgft.api.get("/__mock__/outbox", params={"to": record.mobile}).json()
+        ]
+        assert len([t for t in texts if "OTP" in t]) >= 2
