@@ -29,8 +29,8 @@ test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup
-	$(VENV)/bin/ruff check rpa mock_portal tests bench
-	$(VENV)/bin/ruff format --check rpa mock_portal tests bench
+	$(VENV)/bin/ruff check rpa mock_portal tests bench demo
+	$(VENV)/bin/ruff format --check rpa mock_portal tests bench demo
 	$(VENV)/bin/mypy rpa
 
 clean:
