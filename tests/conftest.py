@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 import pytest
 
 from rpa.browser import launch_options
 from rpa.config import load_settings
+from rpa.masking import registry
 
 T = TypeVar("T")
 
@@ -50,6 +51,14 @@ def run_in_fresh_thread(coro: Coroutine[Any, Any, T]) -> T:
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture(autouse=True)
+def fresh_secret_registry() -> Iterator[None]:
+    """Secrets are registered process-wide; one test's secrets must not mask another's text."""
+    registry.clear()
+    yield
+    registry.clear()
 
 
 @pytest.fixture
