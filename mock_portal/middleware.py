@@ -152,8 +152,9 @@ class SessionMiddleware:
     """Loads (or starts) the JSESSIONID session into ``scope["state"]["session"]``.
 
     A logged-in session idle for longer than the TTL (``faults.session_ttl_s`` if set, else
-    the app's ``session_ttl_s``) is dropped and replaced by an anonymous one marked
-    ``timed_out``; anonymous sessions do not expire.
+    the app's ``session_ttl_s``), or logged in longer than ``faults.session_max_age_s`` ago,
+    is dropped and replaced by an anonymous one marked ``timed_out``; anonymous sessions do
+    not expire.
     """
 
     def __init__(self, app: ASGIApp, *, db_path: str, session_ttl_s: float) -> None:
@@ -183,9 +184,15 @@ class SessionMiddleware:
 
         await self.app(scope, receive, send_with_cookie)
 
-    def _ttl(self, conn: Any) -> float:
-        ttl = state.get_faults(conn).get("session_ttl_s")
-        return float(ttl) if ttl else self.session_ttl_s
+    def _expired(self, conn: Any, row: Any) -> bool:
+        """Idle past the TTL, or (fault ``session_max_age_s``) logged in too long ago."""
+        faults = state.get_faults(conn)
+        ttl = float(faults.get("session_ttl_s") or self.session_ttl_s)
+        now = time.time()
+        if now - row["last_seen"] > ttl:
+            return True
+        max_age = faults.get("session_max_age_s")
+        return bool(max_age) and now - row["started"] > float(max_age)
 
     def _load(self, scope: Scope) -> Session:
         sid = None
@@ -199,11 +206,7 @@ class SessionMiddleware:
         try:
             row = state.get_session(conn, sid) if sid else None
             timed_out = False
-            if (
-                row is not None
-                and row["email"]
-                and time.time() - row["last_seen"] > self._ttl(conn)
-            ):
+            if row is not None and row["email"] and self._expired(conn, row):
                 state.delete_session(conn, row["id"])
                 row, timed_out = None, True
             if row is None:

@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS users (
     profile TEXT NOT NULL DEFAULT '{}', created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY, email TEXT, csrf TEXT NOT NULL, last_seen REAL NOT NULL,
-    data TEXT NOT NULL DEFAULT '{}');
+    data TEXT NOT NULL DEFAULT '{}', started REAL NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS captchas (id TEXT PRIMARY KEY, answer TEXT NOT NULL,
     created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, to_addr TEXT NOT NULL,
@@ -66,6 +66,9 @@ def init_db(db_path: str) -> None:
     try:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.executescript(SCHEMA)
+        columns = {r["name"] for r in conn.execute("PRAGMA table_info(sessions)")}
+        if "started" not in columns:  # a database made before sessions had an age
+            conn.execute("ALTER TABLE sessions ADD COLUMN started REAL NOT NULL DEFAULT 0")
         _dsc_schema(conn)
     finally:
         conn.close()
@@ -198,8 +201,9 @@ def set_password(conn: sqlite3.Connection, email: str, password: str) -> None:
 def new_session(conn: sqlite3.Connection, email: str | None = None) -> sqlite3.Row:
     sid = secrets.token_hex(16).upper()
     conn.execute(
-        "INSERT INTO sessions(id, email, csrf, last_seen, data) VALUES (?, ?, ?, ?, '{}')",
-        (sid, email, str(uuid.uuid4()), time.time()),
+        "INSERT INTO sessions(id, email, csrf, last_seen, data, started)"
+        " VALUES (?, ?, ?, ?, '{}', ?)",
+        (sid, email, str(uuid.uuid4()), time.time(), time.time()),
     )
     row: sqlite3.Row = conn.execute("SELECT * FROM sessions WHERE id = ?", (sid,)).fetchone()
     return row
@@ -223,6 +227,15 @@ def touch_session(conn: sqlite3.Connection, sid: str) -> None:
 
 def delete_session(conn: sqlite3.Connection, sid: str) -> None:
     conn.execute("DELETE FROM sessions WHERE id = ?", (sid,))
+
+
+def expire_sessions(conn: sqlite3.Connection, email: str | None = None) -> int:
+    """Make logged-in sessions (of ``email``, or all) idle past any timeout; their next
+    request sees "Your session has timed out". Returns how many."""
+    sql, params = "UPDATE sessions SET last_seen = 0 WHERE email IS NOT NULL", ()
+    if email is not None:
+        sql, params = sql + " AND email = ?", (email.lower(),)
+    return conn.execute(sql, params).rowcount
 
 
 # --- captchas and the outbox -----------------------------------------------------------------

@@ -236,11 +236,18 @@ async def _dispatch(
     name = (
         name_override or request.query_params.get("actionVal") or str(form.get("actionVal") or "")
     )
-    if request.method == "POST" and not csrf_ok(request, form, session):
-        return refuse_csrf(xhr)
-    if name in ("encryptEmbridgeRequest", "decryptEmbridgeResponse") and not public_endpoint:
-        return await _embridge_action(name, form, session)
+    embridge_action = (
+        name in ("encryptEmbridgeRequest", "decryptEmbridgeResponse") and not public_endpoint
+    )
     act = ACTIONS.get(name)
+    if request.method == "POST" and not csrf_ok(request, form, session):
+        # A form posted after its session timed out carries the old session's token: the
+        # portal answers the timeout (below), as the real one does, not a CSRF refusal.
+        needs_login = embridge_action or (act is not None and act.login)
+        if not (session.timed_out and needs_login):
+            return refuse_csrf(xhr)
+    if embridge_action:
+        return await _embridge_action(name, form, session)
     if act is None or request.method not in act.methods or (public_endpoint and act.login):
         return not_found()
     conn = state.connect(settings.db_path)

@@ -7,7 +7,6 @@ The CLI (``rpa run``, ``rpa batch``, ``rpa replay``, ``rpa renew run``) builds o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,7 @@ from rpa.errors import FailureKind
 from rpa.events import EventBus, Outcome, RunFinished
 from rpa.journal import Journal, JournalListener
 from rpa.playbook.loader import Loader
-from rpa.playbook.model import Playbook, Step
+from rpa.playbook.model import Playbook, unguarded_submit_steps
 from rpa.records import ClientRecord
 
 if TYPE_CHECKING:
@@ -66,29 +65,9 @@ def client_context(record: ClientRecord) -> tuple[dict[str, Any], LazySecrets]:
     return record.template_vars(), LazySecrets(names, record.resolve_secret)  # type: ignore[arg-type]
 
 
-def _walk(steps: tuple[Step, ...]) -> Iterator[tuple[Step, bool]]:
-    """Every step with whether a guard covers it (its own or an enclosing block's)."""
-
-    def visit(step: Step, guarded: bool) -> Iterator[tuple[Step, bool]]:
-        guarded = guarded or step.options.guard is not None
-        yield step, guarded
-        for child in (*step.body, *step.rescue, *step.always):
-            yield from visit(child, guarded)
-        if step.used is not None:
-            for child in step.used.steps:
-                yield from visit(child, guarded)
-
-    for step in steps:
-        yield from visit(step, False)
-
-
 def unguarded_submits(playbook: Playbook) -> list[str]:
     """Names of submit steps no guard covers: unsafe to re-run after an unknown result."""
-    return [
-        step.options.name or step.id
-        for step, guarded in _walk(playbook.steps)
-        if step.options.submit and not guarded
-    ]
+    return unguarded_submit_steps(playbook.steps)
 
 
 @dataclass

@@ -31,6 +31,7 @@ FAULT_KEYS = {
     "error_rate",
     "error_statuses",
     "session_ttl_s",
+    "session_max_age_s",
     "announcement_rate",
     "maintenance",
     "embridge_down",
@@ -178,6 +179,12 @@ async def faults(request: Request, conn: sqlite3.Connection) -> Response:
     return JSONResponse(state.get_faults(conn))
 
 
+async def expire_sessions(request: Request, conn: sqlite3.Connection) -> Response:
+    body = await request.json() if await request.body() else {}
+    email = body.get("email")
+    return JSONResponse({"expired": state.expire_sessions(conn, email)})
+
+
 ROUTES = [
     Route("/__mock__/reset", guarded(reset), methods=["POST"]),
     Route("/__mock__/seed", guarded(seed), methods=["POST"]),
@@ -187,4 +194,5 @@ ROUTES = [
     Route("/__mock__/applications", guarded(applications), methods=["GET"]),
     Route("/__mock__/clock", guarded(clock), methods=["GET", "POST"]),
     Route("/__mock__/faults", guarded(faults), methods=["GET", "POST"]),
+    Route("/__mock__/sessions/expire", guarded(expire_sessions), methods=["POST"]),
 ]

@@ -70,7 +70,13 @@
         body: new URLSearchParams(fields).toString(),
         credentials: 'same-origin'
       });
-      if (!resp.ok) throw new Error('Signing failed: the portal answered HTTP ' + resp.status);
+      if (!resp.ok) {
+        // the portal's own message when it gives one (a timed-out session), else the status
+        var answer = null;
+        try { answer = await resp.json(); } catch (e) { answer = null; }
+        throw new Error((answer && answer.errorMessage) ||
+          'Signing failed: the portal answered HTTP ' + resp.status);
+      }
       return resp.json();
     }
 

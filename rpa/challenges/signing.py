@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from rpa.browser import PlaywrightError, PlaywrightTimeoutError
 from rpa.challenges.base import SignRequest
-from rpa.errors import BusinessError, PortalChangedError, TransientError
+from rpa.errors import (
+    BusinessError,
+    PortalChangedError,
+    SessionExpiredError,
+    StepError,
+    TransientError,
+)
 from rpa.masking import register_secret
 
 if TYPE_CHECKING:
@@ -101,13 +107,16 @@ def _param(params: Mapping[str, Any], name: str, *, what: str) -> str:
     return value
 
 
-async def _page_refusal(page_error: Locator) -> BusinessError | TransientError:
+async def _page_refusal(page_error: Locator) -> StepError:
     """The error the portal page shows. An HTTP error answered by the portal (busy) is
     transient: the job fails without retrying the submit, and the next run's guard reads
-    the portal's state before anything is submitted again."""
+    the portal's state before anything is submitted again. A timed-out session is a
+    session failure: the engine logs in again and its guard decides what runs again."""
     message = (await page_error.inner_text()).strip()
     if "the portal answered HTTP 5" in message:
         return TransientError(message)
+    if "session has timed out" in message.lower():
+        return SessionExpiredError(message)
     return BusinessError(message, code=code_for(message, DSC_CODES, "DSC_REFUSED"))
 
 
@@ -160,6 +169,9 @@ class DscSigner:
             if await page_error.is_visible():
                 raise await _page_refusal(page_error)
         except PlaywrightTimeoutError as exc:
+            # the dialog closed under us: the page says why (a busy portal, a lost session)
+            if await page_error.is_visible():
+                raise await _page_refusal(page_error) from exc
             raise PortalChangedError(
                 f"the emBridge dialog did not behave as expected: {exc.message}",
                 locator=f"dialog {ids.dialog_name!r}",

@@ -10,6 +10,8 @@ One ``Executor`` runs one job. For each step, in order:
    emits ``SubmitIntent`` before acting and ``SubmitDone`` after;
 4. a ``SessionExpiredError`` runs the playbook's ``on_session_expired`` steps, then the
    failed step again (or its block, for a block with ``session: restart``);
+   a block with ``restart:`` runs again from its start when a step inside it gave up
+   with one of the listed failure kinds;
 5. the result is stored under ``register``.
 """
 
@@ -19,7 +21,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rpa.engine.classify import classify, detect, translate
+from loguru import logger
+
+from rpa.browser import PlaywrightError
+from rpa.engine.classify import classify, detect, first_line, translate
 from rpa.engine.retry import RetryPolicy, UntilNotMet, policy_for, run_with_retry
 from rpa.engine.tracing import TraceRecorder
 from rpa.errors import (
@@ -259,6 +264,8 @@ class Executor:
         async def attempt() -> Any:
             return await self._attempt(step, scope, path, policy)
 
+        restart = step.restart if step.kind == "block" else None
+        runs = 1
         while True:
             try:
                 return await run_with_retry(
@@ -272,6 +279,15 @@ class Executor:
                     raise
                 await self._relogin(exc)
                 retried(self.relogins, exc, 0.0)  # the step (or block) runs again
+            except StepError as exc:
+                # the block's steps gave up: run it again from its start (its guards are
+                # probed again, so a submission already made is not repeated)
+                if restart is None or exc.kind not in restart.on or runs >= restart.attempts:
+                    raise
+                delay = min(restart.delay * restart.backoff ** (runs - 1), restart.max_delay)
+                retried(runs, exc, delay)
+                runs += 1
+                await self.sleep(delay)
 
     async def _relogin(self, error: SessionExpiredError) -> None:
         top = self.top_scope
@@ -312,7 +328,12 @@ class Executor:
             result = await self._leaf(step, scope, path)
         until = policy.until if policy is not None else None
         if until is not None and not await self._holds(until, scope):
-            raise UntilNotMet(f"{until.describe()} is still false")
+            # the page may say why (logged out, busy): that is the failure to act on
+            raise await classify(
+                UntilNotMet(f"{until.describe()} is still false"),
+                scope,
+                session=not self.relogging,
+            )
         return result
 
     async def _leaf(self, step: Step, scope: Scope, path: str) -> Any:
@@ -342,6 +363,7 @@ class Executor:
             error = translate(exc)
             raise await classify(error, scope, session=not self.relogging) from exc
         if job.navigations != navigations:
+            await _document_loaded(job)  # a navigation seen at its commit has no text yet
             found = await detect(scope, session=not self.relogging, status=step.kind != "goto")
             if found is not None:
                 raise found
@@ -413,6 +435,13 @@ class Executor:
             raise translate(exc) from exc
         await self.run_steps(used.steps, inner, path)
         return outputs_of(used, inner)
+
+
+async def _document_loaded(job: JobState) -> None:
+    try:
+        await job.page.wait_for_load_state("domcontentloaded", timeout=job.settings.step_timeout_ms)
+    except PlaywrightError as exc:  # the probes that follow see what there is
+        logger.debug("job {}: the page did not load: {}", job.job_id, first_line(exc.message))
 
 
 def _error_info(error: StepError) -> dict[str, Any]:

@@ -196,7 +196,11 @@ class _Run:
             outcome = self._done_outcome()
         except GuardSatisfied as stop:
             # an earlier attempt of this very step may have made the change before failing
-            attempted = self.state is not None and stop.step in self.state.intents
+            # (or, for a guarded block, a submit step inside it before a restart)
+            attempted = self.state is not None and any(
+                intent == stop.step or intent.startswith(stop.step + "/")
+                for intent in self.state.intents
+            )
             outcome = Outcome.CHANGED if attempted else self._done_outcome()
             stopped_at = stop.step
         except CheckStop as stop:

@@ -5,7 +5,8 @@ Which policy a step gets:
 1. its own ``retry:``;
 2. none, if an enclosing block retries (the block re-runs as a whole);
 3. none, for a ``submit: true`` step without a ``guard`` (re-submitting blind could
-   submit twice), for ``block`` and ``use`` (their steps have their own);
+   submit twice), for ``block`` and ``use`` (their steps have their own), for ``fail``
+   (it fails the same way every time);
 4. otherwise the playbook's default ``retry:`` (3 attempts on transient failures).
 """
 
@@ -61,7 +62,7 @@ class RetryPolicy:
 def policy_for(step: Step, scope: Scope) -> RetryPolicy | None:
     if step.options.retry is not None:
         return RetryPolicy.from_spec(step.options.retry)
-    if scope.in_retrying_block or step.kind in ("block", "use"):
+    if scope.in_retrying_block or step.kind in ("block", "use", "fail"):
         return None
     if step.options.submit and step.options.guard is None:
         return None

@@ -102,8 +102,13 @@ class LogArgs(Spec):
 
 
 class FailArgs(Spec):
-    code: str = Field("PLAYBOOK_FAILED", description="Business error code")
+    code: str = Field("PLAYBOOK_FAILED", description="Error code")
     message: str = Field(description="Why (template)")
+    kind: Literal["business", "transient"] = Field(
+        "business",
+        description="business (a person must act; never retried) or transient (worth "
+        "another try: retries and block restarts apply)",
+    )
 
 
 # --- artifacts ------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from rpa.playbook.model import (
     PlaybookHeader,
     Step,
     StepOptions,
+    unguarded_submit_steps,
 )
 from rpa.playbook.names import template_problems
 
@@ -355,7 +356,7 @@ class _FileReader:
     ) -> Step | None:
         try:
             block_opts = BlockOptions.model_validate(
-                {k: values[k] for k in ("session",) if k in values}
+                {k: values[k] for k in ("session", "restart") if k in values}
             )
         except ValidationError as exc:
             self.validation(exc, BlockOptions, node, step=title)
@@ -369,6 +370,14 @@ class _FileReader:
         always = self.steps(
             nodes.get("always"), prefix=f"{step_id}.always.", what="always", in_rescue=True
         )
+        if block_opts.restart is not None and opts.guard is None:
+            for unsafe in unguarded_submit_steps(body):
+                self.issue(
+                    yamlpos.key_node(node, "restart"),
+                    f"restart: submit step {unsafe!r} has no guard inside the block; "
+                    "running the block again could submit twice",
+                    title,
+                )
         return Step(
             id=step_id,
             kind="block",
@@ -377,6 +386,7 @@ class _FileReader:
             rescue=tuple(rescue),
             always=tuple(always),
             session=block_opts.session,
+            restart=block_opts.restart,
             options=opts,
             file=self.file,
             line=line,

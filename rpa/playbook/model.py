@@ -11,6 +11,7 @@ Two layers live here:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -231,6 +232,25 @@ class RetrySpec(Spec):
     )
 
 
+class RestartSpec(Spec):
+    """Run a whole block again from its start when a step inside it has failed in one of
+    the ``on`` ways after its own retries: the way out of a page a step's retry cannot
+    repair (a busy page answering a click whose result JavaScript loads). The block's first
+    steps should bring the page back to a known state (a ``goto``, a ``use: login``).
+    """
+
+    attempts: int = Field(
+        2, ge=1, le=10, description="Runs of the block in all, the first included"
+    )
+    delay: float = Field(2.0, ge=0, description="Seconds before the second run")
+    backoff: float = Field(2.0, ge=1, description="Each later delay is multiplied by this")
+    max_delay: float = Field(60.0, ge=0, description="Upper bound of one delay, in seconds")
+    on: list[RetryOn] = Field(
+        default_factory=lambda: list[RetryOn](["transient"]),
+        description="Failure kinds that restart the block",
+    )
+
+
 # --- inputs -------------------------------------------------------------------------------
 
 
@@ -335,6 +355,12 @@ class BlockOptions(Spec):
         description="After a re-login inside this block: resume at the failed step, or "
         "restart the block",
     )
+    restart: RestartSpec | None = Field(
+        None,
+        description="Run the block again from its start when a step inside it failed "
+        "(after its own retries) in one of these ways; every submit step inside must be "
+        "guarded inside the block",
+    )
 
 
 STEP_OPTION_KEYS = tuple(f.alias or n for n, f in StepOptions.model_fields.items())
@@ -353,6 +379,7 @@ class Step:
     rescue: tuple[Step, ...] = ()
     always: tuple[Step, ...] = ()
     session: Literal["resume", "restart"] = "resume"
+    restart: RestartSpec | None = None
     used: Playbook | None = None  # the playbook a `use` step runs
     file: str = ""
     line: int | None = None
@@ -394,6 +421,26 @@ class Playbook:
             found.append(step)
             stack.extend(reversed(step.children()))
         return found
+
+
+def unguarded_submit_steps(steps: Sequence[Step]) -> list[str]:
+    """Names of the submit steps among ``steps`` (and the playbooks they use) that no guard
+    covers, their own or an enclosing block's: unsafe to run again after an unknown result."""
+    found: list[str] = []
+
+    def visit(step: Step, guarded: bool) -> None:
+        guarded = guarded or step.options.guard is not None
+        if step.options.submit and not guarded:
+            found.append(step.options.name or step.id)
+        for child in step.children():
+            visit(child, guarded)
+        if step.used is not None:
+            for child in step.used.steps:
+                visit(child, guarded)
+
+    for step in steps:
+        visit(step, False)
+    return found
 
 
 class PlaybookHeader(Spec):

@@ -7,7 +7,7 @@ from typing import Any
 
 from loguru import logger
 
-from rpa.errors import BusinessError, PortalChangedError
+from rpa.errors import BusinessError, PortalChangedError, TransientError
 from rpa.playbook.args import ExtractArgs, FailArgs, LogArgs, SetArgs
 from rpa.steps.base import StepContext
 from rpa.steps.locate import acting, target
@@ -56,4 +56,6 @@ async def log(ctx: StepContext, args: LogArgs) -> str:
 
 @handler("fail")
 async def fail(ctx: StepContext, args: FailArgs) -> None:
+    if args.kind == "transient":
+        raise TransientError(args.message, code=args.code)
     raise BusinessError(args.message, code=args.code)

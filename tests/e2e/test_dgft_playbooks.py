@@ -15,7 +15,14 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from rpa.challenges.base import CaptchaRequest, OtpProvider, OtpRequest, Providers
+from rpa.challenges.base import (
+    CaptchaRequest,
+    OtpProvider,
+    OtpRequest,
+    Providers,
+    Signer,
+    SignRequest,
+)
 from rpa.challenges.providers import MockCaptcha, MockPortalApi, mock_api_root
 from rpa.challenges.signing import AadhaarSigner, DscSigner
 from rpa.events import Outcome
@@ -353,3 +360,62 @@ def test_contact_otps_are_asked_again_after_a_wrong_or_expired_one(
             m["text"] for m in dgft.api.get("/__mock__/outbox", params={"to": record.mobile}).json()
         ]
         assert len([t for t in texts if "OTP" in t]) >= 2
+
+
+# --- the session ends in the middle of an update ---
+
+
+class SessionEndsFirst:
+    """Answers like ``inner`` (an OTP provider or a signer), but first ends every logged-in
+    session on the portal, the first time only: the portal logs us out mid-update."""
+
+    def __init__(self, inner: object, dgft: Dgft) -> None:
+        self.inner, self.dgft = inner, dgft
+        self.calls = 0
+
+    def _first(self) -> None:
+        self.calls += 1
+        if self.calls == 1:
+            expired = self.dgft.api.post("/__mock__/sessions/expire", json={}).json()
+            assert expired["expired"] >= 1
+
+    async def get_otp(self, request: OtpRequest) -> str:
+        self._first()
+        assert isinstance(self.inner, OtpProvider)
+        return await self.inner.get_otp(request)
+
+    async def sign(self, request: SignRequest) -> object:
+        self._first()
+        assert isinstance(self.inner, Signer)
+        return await self.inner.sign(request)
+
+
+@pytest.mark.parametrize("when", ["at the contact OTPs", "while signing"])
+def test_a_session_ended_mid_update_logs_in_again_and_completes_the_update_once(
+    dgft: Dgft, clients: Clients, when: str
+) -> None:
+    record = clients[CONTACTS_TO_REVERIFY]
+    dgft.seed([(record, "reverify")])
+    agent = dgft.agent
+    if when == "at the contact OTPs":
+        ending = SessionEndsFirst(agent.providers.otp, dgft)
+        providers = dataclasses.replace(agent.providers, otp=ending)  # type: ignore[arg-type]
+    else:
+        ending = SessionEndsFirst(agent.providers.signers[record.sign_with], dgft)
+        providers = agent.providers.with_signer(record.sign_with, ending)  # type: ignore[arg-type]
+    dgft.use_agent(dataclasses.replace(agent, providers=providers))
+
+    result = dgft.run("update_iec", record)
+
+    assert ending.calls >= 2, "the interrupted challenge was asked again after the re-login"
+    assert result.outcome == Outcome.CHANGED, result.failure
+    assert ACK_RE.fullmatch(result.outputs["ack_number"])
+    (application,) = dgft.applications(record.iec)
+    assert application["ack"] == result.outputs["ack_number"]
+    assert dgft.iec(record.iec)["contacts_verified_on"] == "2026-05-12"
+    restarts = [
+        row.step
+        for row in agent.journal.timeline(result.job_id)
+        if row.event == "step-retried" and row.status == "session"
+    ]
+    assert restarts == ["Update IEC"], "the journey restarted once, after one re-login"

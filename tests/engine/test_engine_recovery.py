@@ -178,6 +178,76 @@ def test_a_block_may_restart_from_its_start_after_a_relogin(
     assert starts.count("Members/#2.1 goto") == 2
 
 
+def test_a_restarting_block_runs_again_from_its_start_when_a_step_gives_up(
+    harness: Harness, tmp_path: Path
+) -> None:
+    run = harness.run(
+        tmp_path,
+        """
+        steps:
+          - name: Journey
+            restart: {attempts: 2, delay: 4}
+            block:
+              - goto: form.html
+              - goto: flaky?key=r1&fails=3
+              - assert: {text: Flaky page OK}
+        """,
+    )
+    assert run.outcome == "ok", run.result.failure
+    starts = [e.step for e in run.of(StepStarted)]
+    assert starts.count("Journey/#1.1 goto") == 2
+    assert harness.site.state.hits["/flaky:r1"] == 4  # three tries, then one more run
+    restarted = [r for r in run.of(StepRetried) if r.step == "Journey"]
+    assert [(r.attempt, r.error_kind, r.delay_s) for r in restarted] == [(1, "transient", 4.0)]
+
+
+def test_a_restarting_block_gives_up_after_its_runs(harness: Harness, tmp_path: Path) -> None:
+    run = harness.run(
+        tmp_path,
+        """
+        steps:
+          - name: Journey
+            restart: {attempts: 2, delay: 0}
+            block:
+              - goto: flaky?key=r2&fails=99
+        """,
+    )
+    failure = run.result.failure
+    assert failure is not None and failure.kind == "transient"
+    assert harness.site.state.hits["/flaky:r2"] == 6  # two runs of three tries
+
+
+def test_a_restarted_block_does_not_submit_again_when_its_guard_finds_the_change(
+    harness: Harness, tmp_path: Path
+) -> None:
+    # the submission is made, then the submit step fails (as a 5xx while signing would):
+    # the restart probes the guard, which finds it, and the job ends changed
+    run = harness.run(
+        tmp_path,
+        """
+        steps:
+          - name: Journey
+            restart: {attempts: 3, delay: 0}
+            block:
+              - goto: "status?key=r3"
+              - name: Update
+                guard: {text: Already submitted for this year}
+                block:
+                  - goto: "form.html?key=r3"
+                  - fill: {label: PAN, value: AAACB1234F}
+                  - name: Send
+                    submit: true
+                    block:
+                      - click: Submit application
+                      - wait_for: {text: Application submitted}
+                      - goto: flaky?key=r3&fails=3
+        """,
+    )
+    assert run.outcome == "changed", run.result.failure
+    assert run.result.stopped_at == "Journey/Update"
+    assert len(harness.site.state.submissions) == 1
+
+
 def test_a_locator_that_matches_nothing_means_the_portal_changed(
     harness: Harness, tmp_path: Path
 ) -> None:

@@ -124,6 +124,30 @@ def test_an_idle_session_times_out_to_the_login_page_with_a_message(
     expect(page.get_by_label("Username")).to_be_visible()
 
 
+def test_a_busy_session_still_ends_at_its_maximum_age(page: Page, portal: Portal) -> None:
+    portal.faults(session_max_age_s=1)
+    portal.login(page)
+    page.wait_for_timeout(600)
+    page.reload()  # activity does not keep the session past its age
+    page.wait_for_timeout(600)
+    page.get_by_role("button", name="Link IEC").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Your session has timed out. Please login again."
+    )
+
+
+def test_the_test_api_times_out_a_logged_in_session_on_demand(page: Page, portal: Portal) -> None:
+    portal.login(page)
+    expired = portal.api.post("/__mock__/sessions/expire", json={"email": USER["email"]})
+    assert expired.json() == {"expired": 1}
+    page.get_by_role("button", name="Link IEC").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Your session has timed out. Please login again."
+    )
+    other = portal.api.post("/__mock__/sessions/expire", json={"email": "nobody@example.com"})
+    assert other.json() == {"expired": 0}
+
+
 def test_the_announcement_modal_must_be_closed_before_the_page_is_usable(
     page: Page, portal: Portal
 ) -> None:

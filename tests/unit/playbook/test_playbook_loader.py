@@ -232,6 +232,42 @@ def test_block_options_only_go_with_a_block(write, issues: Issues) -> None:
     assert "only goes with `block:`" in found[0].message
 
 
+def test_a_restarting_block_must_guard_the_submits_inside_it(write, issues: Issues) -> None:
+    found = issues(
+        write("""
+        steps:
+          - name: Journey
+            restart: {attempts: 2}
+            block:
+              - click: Open
+              - name: Send
+                click: Send
+                submit: true
+        """)
+    )
+    assert [(i.line, i.step) for i in found] == [(3, "Journey")]
+    assert "submit step 'Send' has no guard inside the block" in found[0].message
+
+
+def test_a_restarting_block_with_a_guarded_submit_loads(write, load: Load) -> None:
+    playbook = load(
+        write("""
+        steps:
+          - name: Journey
+            restart: {attempts: 3, delay: 0}
+            block:
+              - click: Open
+              - name: Send
+                guard: {text: Sent}
+                submit: true
+                block:
+                  - click: Send
+        """)
+    )
+    restart = playbook.steps[0].restart
+    assert restart is not None and (restart.attempts, restart.on) == (3, ["transient"])
+
+
 def test_unknown_top_level_keys_are_reported(write, issues: Issues) -> None:
     found = issues(write("stepz: []\nsteps:\n  - log: x\n"))
     assert found[0].line == 1 and "did you mean 'steps'" in found[0].message
