@@ -1,7 +1,7 @@
 """Renew overhead: the agent's ``renew`` playbook for one client vs a hand-written async
 Playwright script doing the same clicks, against the same mock portal, alternately.
 
-    .venv/bin/python bench/renew_overhead.py [--rounds 15] [--trace on-failure|never]
+    .venv/bin/python bench/renew_overhead.py [--rounds 15] [--trace on-retry|on-failure|never]
 
 Before every run the portal is reset and the client re-seeded "due", so each run does the
 whole annual update: log in (captcha answered from the mock's API), Update/Modify IEC,
@@ -9,10 +9,12 @@ Start Fresh Application, the no-change confirmation, declaration, DSC, Sign and 
 emBridge dialog (Select Device, Select Certificate, PIN, Sign), the acknowledgement number,
 then Print e-IEC (the download). The agent runs in-process (``rpa.agent.Agent`` with the
 mock-outbox OTP and mock captcha providers, one ``open_browser`` session; no Python
-start-up counted); on top of the clicks it writes the journal and step log, keeps a
-Playwright trace running (``--trace on-failure``, the default setting) and checks the PDF
-with pypdf. The hand-written script uses ``rpa.browser.launch_options`` (same Chromium, same
-flags); both sides open a fresh context per run, each in its own long-lived browser.
+start-up counted); on top of the clicks it writes the journal and step log, probes the
+playbooks' detectors, and checks the PDF with pypdf. ``--trace`` is the agent's trace
+setting: ``on-retry`` (the default setting) records nothing for a job that never retries,
+``on-failure`` records a Playwright trace of every job. The hand-written script uses
+``rpa.browser.launch_options`` (same Chromium, same flags); both sides open a fresh
+context per run, each in its own long-lived browser.
 Prints both medians and their ratio (target: at most 1.10). It prints; it does not assert.
 """
 
@@ -150,9 +152,9 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument(
         "--trace",
-        default="on-failure",
-        choices=["on-failure", "always", "never"],
-        help="the agent's trace setting (on-failure, the default, records a trace per job)",
+        default="on-retry",
+        choices=["on-retry", "on-failure", "always", "never"],
+        help="the agent's trace setting (on-retry, the default; on-failure traces every job)",
     )
     args = parser.parse_args()
     asyncio.run(main(args.rounds, args.trace))

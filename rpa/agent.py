@@ -121,8 +121,11 @@ class Agent:
         check: bool = False,
         from_step: str | None = None,
         unconfirmed_submit: bool = False,
+        rerun: bool = False,
     ) -> JobResult | None:
-        """Run ``playbook`` for ``record``; None when refused before starting (recorded)."""
+        """Run ``playbook`` for ``record``; None when refused before starting (recorded).
+        ``rerun``: the job runs again after a failure (a batch's re-run, a replay): with
+        ``trace: on-retry`` it is traced from its start."""
         if unconfirmed_submit and (unsafe := unguarded_submits(playbook)):
             self.bus.emit(
                 RunFinished(
@@ -150,6 +153,7 @@ class Agent:
             check=check,
             from_step=from_step,
             client_label=record.label,
+            trace="on-failure" if rerun and self.settings.trace == "on-retry" else None,
         )
 
     def batch_runner(self, playbook: Playbook) -> BatchJobRunner:
@@ -172,6 +176,7 @@ class BatchJobRunner:
             session,
             check=job.check,
             unconfirmed_submit=job.unconfirmed_submit,
+            rerun=job.attempt > 1,
         )
         if result is None:
             return JobEnd(Outcome.FAILED, FailureKind.BUSINESS)

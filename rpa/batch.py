@@ -47,6 +47,7 @@ class BatchJob:
     check: bool
     record: Any = None  # the client record the runner renders into the playbook
     unconfirmed_submit: bool = False
+    attempt: int = 1  # the run of this job in this batch (a transient failure runs it again)
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ class BatchRunner:
             await asyncio.sleep(self.policy.job_retry_delay_s)
             attempt += 1
             unconfirmed = has_unconfirmed_submit(self.journal, job.client, job.playbook)
-            job = replace(job, unconfirmed_submit=unconfirmed)
+            job = replace(job, unconfirmed_submit=unconfirmed, attempt=attempt)
 
     def _observe(self, batch_id: str, end: JobEnd) -> None:
         transient = end.outcome is Outcome.FAILED and end.error_kind == FailureKind.TRANSIENT

@@ -22,7 +22,7 @@ from rpa.errors import ConfigError
 ENV_PREFIX = "RPA_"
 ENV_FILE = ".env"
 
-TraceMode = Literal["on-failure", "always", "never"]
+TraceMode = Literal["on-retry", "on-failure", "always", "never"]
 
 
 class Settings(BaseSettings):
@@ -55,7 +55,9 @@ class Settings(BaseSettings):
         description="Stop Chromium's background traffic (needed on closed networks)",
     )
     trace: TraceMode = Field(
-        "on-failure", description="Keep Playwright traces: on-failure|always|never"
+        "on-retry",
+        description="Playwright traces: on-retry (recorded once a job retries, kept if it "
+        "fails)|on-failure (recorded always, kept if it fails)|always|never",
     )
     playbooks_dir: Path = Field(
         Path("playbooks"), description="Where `rpa run NAME` and `use: NAME` find playbooks"

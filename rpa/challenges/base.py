@@ -60,6 +60,9 @@ class OtpProvider(Protocol):
 
 @runtime_checkable
 class CaptchaProvider(Protocol):
+    """Answers captchas. A provider may say ``needs_image = False`` (it answers by the
+    ``captcha_id``): the step then sends an empty ``image`` and saves no picture."""
+
     async def solve(self, request: CaptchaRequest) -> str: ...
 
 

@@ -200,6 +200,8 @@ class MockOutboxOtp:
 class MockCaptcha:
     """Answers the mock portal's captcha through its test API, by the id the page carries."""
 
+    needs_image = False  # the captcha step need not take a picture of the captcha
+
     def __init__(self, api: MockPortalApi) -> None:
         self.api = api
 

@@ -273,6 +273,7 @@ def replay(
                 check=old.check_mode,
                 from_step=from_step,
                 unconfirmed_submit=unconfirmed,
+                rerun=True,
             )
         return result.outcome if result else Outcome.FAILED
 

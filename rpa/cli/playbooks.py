@@ -234,7 +234,7 @@ def run(
         ),
     ] = None,
     trace: Annotated[
-        str | None, typer.Option(help="Keep a Playwright trace: on-failure|always|never")
+        str | None, typer.Option(help="Playwright traces: on-retry|on-failure|always|never")
     ] = None,
     clients: Annotated[
         Path | None, typer.Option("--clients", help="A client file (CSV, XLSX, YAML)")

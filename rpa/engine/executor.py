@@ -52,6 +52,9 @@ from rpa.steps.locate import seconds
 # Kinds that touch page elements: they wait for the portal's progress overlay first.
 NO_OVERLAY_WAIT = frozenset({"goto", "set", "log", "fail", "block", "use"})
 OFF_PAGE_KINDS = frozenset({"set", "log", "fail"})  # never call the browser
+# Kinds that only read the page: the overlay (which the portal raises while it answers
+# something we did) cannot come back after one of them.
+READING_KINDS = frozenset({"set", "log", "fail", "extract", "assert", "wait_for", "screenshot"})
 
 
 class Stop(Exception):
@@ -250,6 +253,7 @@ class Executor:
         )
 
         def retried(attempt: int, error: StepError, delay: float) -> None:
+            self.tracer.arm(self.job)  # trace: on-retry starts recording now
             self.job.emit(
                 StepRetried(
                     job_id=self.job.job_id,
@@ -354,6 +358,8 @@ class Executor:
         if job.detect.overlay is not None and step.kind not in NO_OVERLAY_WAIT:
             await self._overlay_gone(scope, timeout)
         navigations = job.navigations
+        if step.kind not in READING_KINDS:
+            job.actions += 1
         ctx = StepContext(
             job=job, scope=scope, step=step, path=path, timeout_ms=timeout, sensitive=sensitive
         )
@@ -370,13 +376,17 @@ class Executor:
         return result
 
     async def _overlay_gone(self, scope: Scope, timeout_ms: int) -> None:
-        overlay = self.job.detect.overlay
+        job = self.job
+        overlay = job.detect.overlay
         assert overlay is not None
+        if job.overlay_clear_at == job.actions:
+            return  # seen gone, and nothing done since that could raise it again
         if not await conditions.wait_until(scope, Condition(overlay_gone=True), timeout_ms):
             raise TransientError(
                 f"the portal's progress overlay ({overlay.describe()}) stayed up for "
                 f"{seconds(timeout_ms)}"
             )
+        job.overlay_clear_at = job.actions
 
     # --- blocks and use ---------------------------------------------------------------------
 

@@ -48,7 +48,7 @@ from rpa.steps.base import JobState, Scope, Secrets, Sleep
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Frame, Page, Request
 
-    from rpa.config import Settings
+    from rpa.config import Settings, TraceMode
 
 
 class ContextFactory(Protocol):
@@ -113,6 +113,7 @@ class Engine:
         check: bool = False,
         from_step: str | None = None,
         client_label: str | None = None,
+        trace: TraceMode | None = None,
     ) -> JobResult:
         """Run ``playbook`` for one client in a new context of ``browser_session``.
 
@@ -121,9 +122,11 @@ class Engine:
         ``secrets`` what they see as ``secrets`` (values may be resolved lazily; each is
         registered for masking when read). ``check`` stops before the first submit step.
         ``from_step`` (an id like ``"4"``/``"2.3"``, a step name, or a path) skips the
-        steps before it, except ``use`` (logins) and ``set``.
+        steps before it, except ``use`` (logins) and ``set``. ``trace`` overrides the
+        setting of that name for this job.
         """
         run = _Run(self, job_id, playbook, client or {}, secrets, check, client_label)
+        run.trace = trace or self.settings.trace
         return await run.execute(inputs, browser_session, from_step)
 
 
@@ -155,6 +158,7 @@ class _Run:
         self.tracer: TraceRecorder | None = None
         self.state: JobState | None = None
         self.scope: Scope | None = None
+        self.trace: TraceMode = engine.settings.trace
 
     def emit(self, event: Event) -> None:
         self.artifacts.record(event)
@@ -246,9 +250,9 @@ class _Run:
             check=self.check,
             sleep=self.engine.sleep,
         )
-        _watch(page, state, tracing=settings.trace != "never")
-        self.tracer = TraceRecorder(context, settings.trace, self.artifacts)
-        await self.tracer.start()
+        _watch(page, state, tracing=self.trace != "never")
+        self.tracer = TraceRecorder(context, self.trace, self.artifacts)
+        await self.tracer.start(state)
 
     async def _finish(
         self,

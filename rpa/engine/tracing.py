@@ -14,8 +14,15 @@ The recorder therefore works in separate recordings:
   one. After a ``sign`` step (the signer types a PIN we cannot see) only a navigation
   resumes it. Either way, not while a request sent during the pause (a form post
   carrying the secret) is still running: the trace would record its body;
-- at the end the chunks are kept (``trace: always``, or ``on-failure`` when the job did
-  not succeed) or deleted.
+- at the end the chunks are kept (``trace: always``, or ``on-failure``/``on-retry`` when
+  the job did not succeed) or deleted.
+
+``on-retry`` (the default) records nothing while a job goes well: a trace costs about a
+quarter of a job's time (docs/performance.md). The first time the job retries a step,
+restarts a block or logs in again (``arm``), recording starts, at the first step after
+the next navigation (so no secret typed before can be on the page), and is kept if the
+job fails. A batch's re-run of a transiently failed job, and ``rpa replay``, record from
+the start (they run with ``on-failure``).
 """
 
 from __future__ import annotations
@@ -47,14 +54,27 @@ class TraceRecorder:
         self.paused_at_navigation: int | None = None  # set while paused for a secret
         self.needs_navigation = False  # a secret went where we cannot check it
         self.chunks: list[Path] = []
+        self.armed = mode != "on-retry"  # on-retry: not until the job retries something
 
     @property
     def enabled(self) -> bool:
         return self.mode != "never"
 
-    async def start(self) -> None:
-        if self.enabled:
+    async def start(self, job: JobState) -> None:
+        if not self.enabled:
+            return
+        if self.armed:
             await self._start()
+        else:
+            job.tracing_paused = True  # requests sent before recording may carry a secret
+
+    def arm(self, job: JobState) -> None:
+        """The job is retrying something: record from the next new document on."""
+        if self.armed or not self.enabled:
+            return
+        self.armed = True
+        self.paused_at_navigation = job.navigations
+        self.needs_navigation = True  # a secret may have been typed anywhere before
 
     async def _start(self) -> None:
         await self.context.tracing.start(screenshots=True, snapshots=True, sources=False)
@@ -73,6 +93,8 @@ class TraceRecorder:
     async def before_step(self, job: JobState, *, sensitive: bool, kind: str) -> None:
         """Pause before a secret; resume when no secret can be on the page any more."""
         if not self.enabled:
+            return
+        if not self.armed:
             return
         if sensitive:
             if self.recording:
@@ -102,7 +124,7 @@ class TraceRecorder:
                 await self._save_chunk()
         except PlaywrightError as exc:  # the context died with the job: nothing to save
             logger.debug("could not stop tracing: {}", exc.message)
-        if self.mode == "always" or (self.mode == "on-failure" and failed):
+        if self.mode == "always" or (self.mode in ("on-failure", "on-retry") and failed):
             return [p for p in self.chunks if p.exists()]
         for path in self.chunks:
             path.unlink(missing_ok=True)

@@ -1,6 +1,12 @@
 """The ``Journal``: one SQLite file (WAL) in the data directory.
 
 Every write commits at once, so a process killed at any moment leaves whole rows behind.
+What exactly-once rests on (jobs, their outcomes, submit intents and results, leases) is
+also synced to the disk before the write returns (``synchronous=FULL``), so it survives a
+power cut; the step timeline, artifacts and challenges are committed without that sync
+(``NORMAL``: in WAL mode a killed process loses none of them, a power cut only the last
+few), because they are written at every step and an fsync each would stall the event loop
+that drives every job.
 Every text is masked on its way in. Several processes may open the same journal: SQLite
 serialises writers, and ``busy_timeout`` makes them wait rather than fail.
 """
@@ -134,6 +140,7 @@ class Journal:
             self._conn.row_factory = sqlite3.Row
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
+            self._durable = True
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.execute("PRAGMA busy_timeout=30000")
             migrate(self._conn)
@@ -146,9 +153,12 @@ class Journal:
             self._conn.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
         with self._lock:
             try:
+                if durable != self._durable:
+                    self._conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+                    self._durable = durable
                 self._conn.execute("BEGIN IMMEDIATE")
                 yield self._conn
                 self._conn.execute("COMMIT")
@@ -246,7 +256,7 @@ class Journal:
             )
 
     def job_step(self, job_id: str, step: str) -> None:
-        with self._write() as db:
+        with self._write(durable=False) as db:
             db.execute("UPDATE jobs SET current_step = ? WHERE id = ?", (mask(step), job_id))
 
     def job_finished(
@@ -335,7 +345,7 @@ class Journal:
         duration_s: float | None = None,
         detail: str | None = None,
     ) -> None:
-        with self._write() as db:
+        with self._write(durable=False) as db:
             db.execute(
                 "INSERT INTO timeline (job_id, at, event, step, kind, status, duration_s, detail)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -409,7 +419,7 @@ class Journal:
     # -- artifacts and challenges ------------------------------------------------------
 
     def add_artifact(self, job_id: str, kind: str, path: str) -> None:
-        with self._write() as db:
+        with self._write(durable=False) as db:
             db.execute(
                 "INSERT INTO artifacts (job_id, kind, path, at) VALUES (?, ?, ?, ?)",
                 (job_id, kind, path, now_iso()),
@@ -424,7 +434,7 @@ class Journal:
     def add_challenge(
         self, job_id: str, kind: str, prompt: str, artifact: str | None = None
     ) -> int:
-        with self._write() as db:
+        with self._write(durable=False) as db:
             db.execute(
                 "UPDATE challenges SET status = 'answered', closed_at = ?"
                 " WHERE job_id = ? AND status = 'waiting'",
@@ -438,7 +448,7 @@ class Journal:
             return int(cursor.lastrowid or 0)
 
     def close_challenges(self, job_id: str, status: str = "answered") -> None:
-        with self._write() as db:
+        with self._write(durable=False) as db:
             db.execute(
                 "UPDATE challenges SET status = ?, closed_at = ?"
                 " WHERE job_id = ? AND status = 'waiting'",

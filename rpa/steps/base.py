@@ -93,6 +93,8 @@ class JobState:
     sleep: Sleep | None = None
     secret_inputs: list[PwLocator] = field(default_factory=list)  # masked in screenshots
     navigations: int = 0  # main-frame navigations so far
+    actions: int = 0  # steps so far that acted on the page (clicked, typed, navigated, ...)
+    overlay_clear_at: int | None = None  # `actions` when the overlay was last seen gone
     tracing_paused: bool = False  # set by the trace recorder around secrets
     inflight: dict[Any, bool] = field(default_factory=dict)  # request → started while paused
     submitted: list[str] = field(default_factory=list)  # submit steps done

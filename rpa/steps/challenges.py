@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import Any
 
 from rpa.challenges.base import CaptchaRequest, OtpRequest, SignRequest
@@ -86,18 +87,25 @@ async def otp(ctx: StepContext, args: OtpArgs) -> dict[str, Any]:
 @handler("captcha")
 async def captcha(ctx: StepContext, args: CaptchaArgs) -> dict[str, Any]:
     provider = ctx.job.providers.captcha
+    # a provider that answers by the captcha's id (the mock's) needs no picture of it
+    wants_image = provider is None or getattr(provider, "needs_image", True)
+    png = b""
     with acting(args.image, ctx.timeout_ms):
         image = await target(ctx.page, args.image, ctx.timeout_ms)
-        png = await image.screenshot(timeout=ctx.timeout_ms)
+        if wants_image:
+            png = await image.screenshot(timeout=ctx.timeout_ms)
         captcha_id = (
             await image.get_attribute(args.id_attribute, timeout=ctx.timeout_ms)
             if args.id_attribute
             else None
         )
-    path = ctx.job.artifacts.unique("captcha", ".png")
-    path.write_bytes(png)
-    ctx.emit(ArtifactSaved(job_id=ctx.job.job_id, kind="captcha", path=str(path)))
-    prompt = args.prompt or f"Type the captcha in {path.name}{_for_client(ctx)}"
+    path: Path | None = None
+    if wants_image:
+        path = ctx.job.artifacts.unique("captcha", ".png")
+        path.write_bytes(png)
+        ctx.emit(ArtifactSaved(job_id=ctx.job.job_id, kind="captcha", path=str(path)))
+    shown = path.name if path is not None else f"captcha {captcha_id}"
+    prompt = args.prompt or f"Type the captcha in {shown}{_for_client(ctx)}"
     if provider is None:
         raise NeedsInputError(
             f"a captcha must be solved ({path}) but no captcha provider is set up",
@@ -112,12 +120,14 @@ async def captcha(ctx: StepContext, args: CaptchaArgs) -> dict[str, Any]:
         image_path=path,
         captcha_id=captcha_id,
     )
-    answer = await ask(ctx, "captcha", prompt, provider.solve(request), artifact=str(path))
+    answer = await ask(
+        ctx, "captcha", prompt, provider.solve(request), artifact=str(path) if path else None
+    )
     with acting(args.into, ctx.timeout_ms):
         field = await target(ctx.page, args.into, ctx.timeout_ms)
         ctx.note_secret_input(field)
         await field.fill(answer, timeout=ctx.timeout_ms)
-    return {"image": str(path), "entered": True}
+    return {"image": str(path) if path else None, "entered": True}
 
 
 @handler("sign")

@@ -205,6 +205,7 @@ def test_no_secret_is_left_in_the_data_directory_after_a_batch(tmp_path: Path) -
     with mock_portal(tmp_path / "portal") as portal:
         portal.seed(clients, {failing: "pan-mismatch"})
         env = rpa_env(portal, data, concurrency=4)
+        env["RPA_TRACE"] = "always"  # every job's traces kept, so every one is searched
         result = run_rpa("batch", str(clients), "--playbook", "renew", "--output", "quiet", env=env)
         assert result.returncode == 1, result.stdout + result.stderr  # the failing client
         journal = data / "journal.sqlite3"

@@ -95,10 +95,48 @@ def test_no_secret_lands_in_traces_logs_events_or_artifacts(
     assert "********" in (run.result.failure.message or "")
 
 
-def test_a_trace_is_kept_only_for_a_failed_run_by_default(harness: Harness, tmp_path: Path) -> None:
+def test_on_failure_keeps_a_trace_only_for_a_failed_run(harness: Harness, tmp_path: Path) -> None:
     ok = harness.run(tmp_path, "steps:\n  - goto: form.html\n", trace="on-failure")
     assert not list(ok.result.artifacts_dir.glob("trace*.zip"))
     failed = harness.run(
         tmp_path, "steps:\n  - goto: form.html\n  - fail: stop\n", trace="on-failure"
     )
     assert list(failed.result.artifacts_dir.glob("trace*.zip"))
+
+
+def test_on_retry_records_no_trace_for_a_job_that_never_retried(
+    harness: Harness, tmp_path: Path
+) -> None:
+    failed = harness.run(
+        tmp_path, "steps:\n  - goto: form.html\n  - fail: stop\n", trace="on-retry"
+    )
+    assert failed.result.failure is not None
+    assert not list(failed.result.artifacts_dir.glob("trace*.zip"))
+
+
+def test_on_retry_records_from_the_page_after_a_retry_and_no_secret_before_it(
+    harness: Harness, tmp_path: Path
+) -> None:
+    harness.write(tmp_path, "login.yaml", LOGIN)
+    run = harness.run(
+        tmp_path,
+        """
+        inputs:
+          password: {type: secret}
+        steps:
+          - use: login
+          - goto: flaky?key=t1&fails=1
+          - assert: {text: Flaky page OK}
+          - fail: {code: STOP, message: stop}
+        """,
+        {"password": PASSWORD},
+        trace="on-retry",
+    )
+    assert run.result.failure is not None and run.result.failure.code == "STOP"
+    traces = [Path(e.path) for e in run.of(ArtifactSaved) if e.kind == "trace"]
+    assert len(traces) == 1
+    contents = dict(every_file(traces[0].parent))
+    assert any(b"Flaky page OK" in data for name, data in contents.items() if ".zip:" in name)
+    assert not any(b"Dashboard" in data for name, data in contents.items() if ".zip:" in name)
+    for name, data in contents.items():
+        assert PASSWORD.encode() not in data, f"the password is in {name}"
