@@ -1,26 +1,19 @@
 """Shared by the batch benchmarks: fictional DSC clients in a client file, and a fresh mock
-portal started as a subprocess on free ports (the way ``python -m demo`` does it), seeded
-with those clients "due" for their annual update, its clock inside the annual window.
+portal started as a subprocess (``demo.portal``, as ``python -m demo`` does it), seeded with
+those clients "due" for their annual update, its clock inside the annual window.
 """
 
 from __future__ import annotations
 
 import csv
-import os
-import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import httpx
-
-from demo.__main__ import free_port, wait_until_up
-from demo.seeding import DEMO_SECRETS, PORTAL_NOW, build_seed
+from demo.portal import MockPortal
+from demo.portal import agent_env as portal_env
+from demo.portal import mock_portal as start_portal
 from rpa.clientfile import load_clients
 from rpa.records import ClientRecord
 
@@ -87,85 +80,33 @@ def write_client_file(path: Path, count: int) -> list[ClientRecord]:
     return [record for _, record in loaded.records]
 
 
-@dataclass
-class MockPortal:
-    url: str  # http://127.0.0.1:PORT (the portal itself is under /CP/)
-    process: subprocess.Popen[bytes]
-    workdir: Path
-
-    @property
-    def portal_url(self) -> str:
-        return f"{self.url}/CP/"
-
-    def post(self, path: str, body: Any) -> Any:
-        response = httpx.post(f"{self.url}/__mock__/{path}", json=body, timeout=120)
-        response.raise_for_status()
-        return response.json()
+class BenchPortal(MockPortal):
+    """The mock portal with what the benchmarks ask of it."""
 
     def seed_due(self, records: list[ClientRecord], *, latency_ms: int = 0) -> None:
         """Reset, seed every client "due", set the clock, and set the latency fault."""
         self.post("reset", {})
-        self.post("seed", build_seed([(r, "due") for r in records]))
-        self.post("clock", {"now": PORTAL_NOW})
+        self.seed([(r, "due") for r in records])
         self.post("faults", {"latency_ms": latency_ms} if latency_ms else {})
 
     def submitted(self, records: list[ClientRecord]) -> int:
         """How many of ``records`` have an update application on the portal."""
-        done = 0
-        with httpx.Client(timeout=30) as client:
-            for record in records:
-                apps = client.get(
-                    f"{self.url}/__mock__/applications", params={"iec": record.iec}
-                ).json()
-                done += any(a.get("kind") == "update" for a in apps)
-        return done
+        return sum(
+            any(a.get("kind") == "update" for a in self.applications(record.iec))
+            for record in records
+        )
 
 
 @contextmanager
-def mock_portal() -> Iterator[MockPortal]:
-    """A fresh mock portal (test mode, own SQLite file, free ports); stopped on exit."""
-    port, embridge = free_port(), free_port()
-    workdir = Path(tempfile.mkdtemp(prefix="dgft-bench-"))
-    with (workdir / "portal.log").open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "mock_portal",
-                "--port",
-                str(port),
-                "--embridge-port",
-                str(embridge),
-                "--db",
-                str(workdir / "portal.sqlite3"),
-                "--test-mode",
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-    portal = MockPortal(f"http://127.0.0.1:{port}", process, workdir)
-    try:
-        wait_until_up(f"{portal.url}/CP/", process)
-        yield portal
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        shutil.rmtree(workdir, ignore_errors=True)
+def mock_portal() -> Iterator[BenchPortal]:
+    """A fresh mock portal (``demo.portal``) in a temporary directory; stopped on exit."""
+    with (
+        tempfile.TemporaryDirectory(prefix="dgft-bench-") as workdir,
+        start_portal(Path(workdir)) as portal,
+    ):
+        yield BenchPortal(portal.url, portal.process, portal.workdir)
 
 
 def agent_env(portal: MockPortal, data_dir: Path, concurrency: int) -> dict[str, str]:
     """The environment ``rpa batch`` runs with against ``portal`` (as ``python -m demo``)."""
-    return {
-        **os.environ,
-        **DEMO_SECRETS,
-        "RPA_PORTAL_URL": portal.portal_url,
-        "RPA_DATA_DIR": str(data_dir),
-        "RPA_OTP_PROVIDER": "mock-outbox",
-        "RPA_CAPTCHA_PROVIDER": "mock",
-        "RPA_CONCURRENCY": str(concurrency),
-    }
+    return portal_env(portal, data_dir, concurrency)

@@ -5,19 +5,35 @@ each portal latency x concurrency, against a fresh mock portal each time.
                                                 [--latency 0,300]
 
 For each run: wall time of the CLI subprocess (Python start-up and browser launch included)
--> clients per minute and speed-up over concurrency 1 at the same latency; and the peak RSS
-of the whole process tree of ``rpa batch`` (Python, the Playwright driver, every Chromium
-process), sampled every 0.2 s -> MB per extra context (the slope from the previous
-concurrency level). The RSS sum counts shared pages (Chromium's libraries) once per
-process, so it over-counts; the PSS sum (shared pages split between their sharers) is
-printed beside it. Targets: with 300 ms latency, concurrency 8 at
-least 6x concurrency 1; at most 60 MB per extra context. It prints; it does not assert.
+-> clients per minute and speed-up over concurrency 1 at the same latency; and the peak
+memory of the whole process tree of ``rpa batch`` (Python, the Playwright driver, every
+Chromium process) -> MB per extra context (the slope from the previous concurrency level).
+
+Memory is measured three ways:
+
+- **tree**: the kernel's own count. As root, each ``rpa batch`` runs in a memory cgroup
+  of its own (v1 ``memory.max_usage_in_bytes`` or v2 ``memory.peak``): the peak of the
+  pages the tree has resident (anonymous, shared memory, and page cache it brought in),
+  each page once however many processes map it. This is the RSS of the tree as a whole,
+  and what the target is read against. ``-`` when no cgroup can be made.
+- **RSS sum**: psutil's RSS of every process, summed, sampled every 0.2 s. It counts each
+  shared page (Chromium's libraries, its shared memory) once per process mapping it, so
+  every renderer looks ~100 MB dearer than it is.
+- **PSS sum**: shared pages split between their sharers; close to the tree figure.
+
+A warm-up batch of one client runs first (not counted), so Chromium's files are in the
+page cache before any measured run and are charged to none of them.
+
+Targets: with 300 ms latency, concurrency 8 at least 6x concurrency 1; at most 60 MB per
+extra context. It prints; it does not assert.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
+import os
 import subprocess
 import sys
 import tempfile
@@ -81,6 +97,46 @@ class PeakSampler:
         self._thread.join()
 
 
+class MemoryCgroup:
+    """A memory cgroup for one process tree; its peak usage, in bytes (None: no cgroup)."""
+
+    _serial = itertools.count()
+    V1 = Path("/sys/fs/cgroup/memory")
+    V2 = Path("/sys/fs/cgroup")
+
+    def __init__(self) -> None:
+        name = f"dgft-bench-{os.getpid()}-{next(self._serial)}"
+        self.path: Path | None = None
+        self.peak_file = ""
+        candidates = [(self.V1 / name, "memory.max_usage_in_bytes")]
+        if (self.V2 / "cgroup.controllers").is_file():
+            candidates.append((self.V2 / name, "memory.peak"))
+        for path, peak in candidates:
+            with contextlib.suppress(OSError):
+                path.mkdir()
+                if (path / peak).is_file() and (path / "cgroup.procs").is_file():
+                    self.path, self.peak_file = path, peak
+                    return
+                path.rmdir()
+
+    def enter(self) -> None:
+        """Called in the child before exec (``preexec_fn``): move it into the cgroup."""
+        if self.path is not None:
+            (self.path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def peak(self) -> int | None:
+        if self.path is None:
+            return None
+        with contextlib.suppress(OSError, ValueError):
+            return int((self.path / self.peak_file).read_text())
+        return None
+
+    def remove(self) -> None:
+        if self.path is not None:
+            with contextlib.suppress(OSError):
+                self.path.rmdir()
+
+
 @dataclass
 class Run:
     latency_ms: int
@@ -90,6 +146,7 @@ class Run:
     peak_pss_mb: float
     submitted: int
     exit_code: int
+    peak_tree_mb: float | None = None
 
 
 def run_once(
@@ -112,13 +169,21 @@ def run_once(
             "quiet",
         ]
         env = agent_env(portal, Path(data_dir), concurrency)
+        cgroup = MemoryCgroup()
         started = time.perf_counter()
         batch = subprocess.Popen(
-            command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            command,
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=cgroup.enter,  # before exec: only a file write, no locks
         )
         with PeakSampler(batch.pid) as sampler:
             _, stderr = batch.communicate()
         wall_s = time.perf_counter() - started
+        tree = cgroup.peak()
+        cgroup.remove()
         if batch.returncode != 0:
             print(f"  ! rpa batch exited {batch.returncode}: {stderr.decode()[-400:]}")
         return Run(
@@ -129,6 +194,7 @@ def run_once(
             sampler.peak_pss / 2**20,
             portal.submitted(records),
             batch.returncode,
+            tree / 2**20 if tree is not None else None,
         )
 
 
@@ -136,8 +202,8 @@ def print_table(runs: list[Run], clients: int) -> None:
     print()
     print(
         f"{'latency':>8} {'conc':>5} {'ok':>7} {'wall s':>8} {'clients/min':>12} "
-        f"{'speed-up':>9} {'peak RSS MB':>12} {'RSS MB/ctx':>11} {'peak PSS MB':>12} "
-        f"{'PSS MB/ctx':>11}"
+        f"{'speed-up':>9} {'tree MB':>8} {'tree MB/ctx':>12} {'RSS sum MB':>11} "
+        f"{'RSS MB/ctx':>11} {'PSS sum MB':>11} {'PSS MB/ctx':>11}"
     )
     for latency in sorted({r.latency_ms for r in runs}):
         rows = sorted((r for r in runs if r.latency_ms == latency), key=lambda r: r.concurrency)
@@ -146,14 +212,19 @@ def print_table(runs: list[Run], clients: int) -> None:
         for r in rows:
             speed_up = f"{base.wall_s / r.wall_s:8.2f}x" if base else f"{'-':>9}"
             rss_slope = pss_slope = f"{'-':>11}"
+            tree_slope = f"{'-':>12}"
             if previous:
                 extra = r.concurrency - previous.concurrency
                 rss_slope = f"{(r.peak_rss_mb - previous.peak_rss_mb) / extra:11.1f}"
                 pss_slope = f"{(r.peak_pss_mb - previous.peak_pss_mb) / extra:11.1f}"
+                if r.peak_tree_mb is not None and previous.peak_tree_mb is not None:
+                    tree_slope = f"{(r.peak_tree_mb - previous.peak_tree_mb) / extra:12.1f}"
+            tree = f"{r.peak_tree_mb:8.0f}" if r.peak_tree_mb is not None else f"{'-':>8}"
             print(
                 f"{latency:>6}ms {r.concurrency:>5} {f'{r.submitted}/{clients}':>7} "
                 f"{r.wall_s:8.1f} {clients / r.wall_s * 60:12.1f} {speed_up} "
-                f"{r.peak_rss_mb:12.0f} {rss_slope} {r.peak_pss_mb:12.0f} {pss_slope}"
+                f"{tree} {tree_slope} {r.peak_rss_mb:11.0f} {rss_slope} "
+                f"{r.peak_pss_mb:11.0f} {pss_slope}"
             )
             previous = r
     print()
@@ -164,10 +235,14 @@ def print_table(runs: list[Run], clients: int) -> None:
             extra = hi.concurrency - lo.concurrency
             rss = (hi.peak_rss_mb - lo.peak_rss_mb) / extra
             pss = (hi.peak_pss_mb - lo.peak_pss_mb) / extra
+            tree = (
+                f"tree {(hi.peak_tree_mb - lo.peak_tree_mb) / extra:.1f} (target <= 60), "
+                if hi.peak_tree_mb is not None and lo.peak_tree_mb is not None
+                else ""
+            )
             print(
                 f"latency {latency} ms: MB per extra context, concurrency "
-                f"{lo.concurrency}->{hi.concurrency}: RSS {rss:.1f}, PSS {pss:.1f} "
-                "(target <= 60)"
+                f"{lo.concurrency}->{hi.concurrency}: {tree}RSS sum {rss:.1f}, PSS sum {pss:.1f}"
             )
     for r in runs:
         if r.latency_ms == 300 and r.concurrency == 8:
@@ -197,14 +272,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="dgft-bench-clients-") as tmp:
         clients_file = Path(tmp) / "clients.csv"
         records = write_client_file(clients_file, args.clients)
+        warm_file = Path(tmp) / "warm-up.csv"
+        warm = write_client_file(warm_file, 1)
+        run_once(warm, warm_file, 0, 1)  # Chromium's files into the page cache; not counted
         for latency in latencies:
             for concurrency in levels:
                 run = run_once(records, clients_file, latency, concurrency)
                 runs.append(run)
                 print(
                     f"  latency {latency:>4} ms, concurrency {concurrency}: "
-                    f"{run.wall_s:6.1f} s, peak RSS {run.peak_rss_mb:5.0f} MB "
-                    f"(PSS {run.peak_pss_mb:5.0f} MB), "
+                    f"{run.wall_s:6.1f} s, peak tree {run.peak_tree_mb or 0:5.0f} MB, "
+                    f"RSS sum {run.peak_rss_mb:5.0f} MB, PSS sum {run.peak_pss_mb:5.0f} MB, "
                     f"{run.submitted}/{args.clients} submitted (exit {run.exit_code})",
                     flush=True,
                 )

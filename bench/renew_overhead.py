@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 import httpx
-from _mockrun import MockPortal, mock_portal, write_client_file
+from _mockrun import BenchPortal, mock_portal, write_client_file
 from playwright.async_api import Browser, async_playwright
 
 from demo.seeding import DEMO_SECRETS
@@ -40,7 +40,7 @@ from rpa.playbook.model import Playbook
 from rpa.records import ClientRecord
 
 
-async def by_hand(browser: Browser, portal: MockPortal, record: ClientRecord, out: Path) -> str:
+async def by_hand(browser: Browser, portal: BenchPortal, record: ClientRecord, out: Path) -> str:
     base = portal.portal_url
     context = await browser.new_context(accept_downloads=True)
     try:

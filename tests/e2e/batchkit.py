@@ -1,8 +1,8 @@
 """Helpers for the batch reliability tests: a mock portal and ``rpa`` run as subprocesses.
 
-Modelled on ``demo/__main__.py``: the portal runs in test mode on free ports, is seeded with
-``demo.seeding.build_seed`` and its clock set to ``PORTAL_NOW``; ``rpa batch`` runs with the
-mock OTP and captcha providers and the demo's secrets in its environment.
+The portal is ``demo.portal``'s (as in the demo: test mode, free ports, seeded with
+``demo.seeding.build_seed``, its clock at ``PORTAL_NOW``); ``rpa batch`` runs with the mock
+OTP and captcha providers and the demo's secrets in its environment.
 """
 
 from __future__ import annotations
@@ -10,20 +10,16 @@ from __future__ import annotations
 import csv
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from demo.seeding import DEMO_SECRETS, PORTAL_NOW, build_seed
+from demo.portal import MockPortal, agent_env
+from demo.portal import mock_portal as start_portal
 from rpa.clientfile import load_clients
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,12 +41,6 @@ COLUMNS = [
     "nature_of_concern",
 ]
 LETTERS = "ABCDEFGHJKLMNPQRSTUVWXY"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def fictional_pan(i: int) -> str:
@@ -115,89 +105,23 @@ def write_clients(path: Path, n: int, *, aadhaar_signer: bool = False) -> list[s
     return iecs
 
 
-@dataclass
-class Portal:
-    url: str
-    process: subprocess.Popen[bytes]
-
-    def post(self, path: str, body: Any) -> Any:
-        response = httpx.post(f"{self.url}{path}", json=body, timeout=60)
-        response.raise_for_status()
-        return response.json()
-
-    def applications(self, iec: str) -> list[dict[str, Any]]:
-        response = httpx.get(f"{self.url}/__mock__/applications", params={"iec": iec}, timeout=30)
-        response.raise_for_status()
-        return list(response.json())
-
-    def seed(self, clients_csv: Path, scenarios: dict[str, str] | None = None) -> None:
+class Portal(MockPortal):
+    def seed_file(self, clients_csv: Path, scenarios: dict[str, str] | None = None) -> None:
+        """Seed every client of ``clients_csv`` (in its scenario, else "due")."""
         loaded = load_clients(clients_csv)
         assert not loaded.errors, loaded.errors
         scenarios = scenarios or {}
-        clients = [(r, scenarios.get(r.iec, "due")) for _, r in loaded.records]
-        self.post("/__mock__/seed", build_seed(clients))
-        self.post("/__mock__/clock", {"now": PORTAL_NOW})
+        self.seed([(r, scenarios.get(r.iec, "due")) for _, r in loaded.records])
 
 
 @contextmanager
 def mock_portal(workdir: Path) -> Iterator[Portal]:
-    port, embridge = free_port(), free_port()
-    url = f"http://127.0.0.1:{port}"
-    workdir.mkdir(parents=True, exist_ok=True)
-    with (workdir / "portal.log").open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "mock_portal",
-                "--port",
-                str(port),
-                "--embridge-port",
-                str(embridge),
-                "--db",
-                str(workdir / "portal.sqlite3"),
-                "--test-mode",
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"the mock portal exited with {process.returncode}")
-                try:
-                    if httpx.get(f"{url}/CP/", timeout=1).status_code < 500:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the mock portal did not answer at {url}")
-                time.sleep(0.2)
-            yield Portal(url, process)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with start_portal(workdir) as portal:
+        yield Portal(portal.url, portal.process, portal.workdir)
 
 
 def rpa_env(portal: Portal, data_dir: Path, concurrency: int = 4) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RPA_")}
-    env.update(DEMO_SECRETS)
-    env.update(
-        {
-            "RPA_PORTAL_URL": f"{portal.url}/CP/",
-            "RPA_DATA_DIR": str(data_dir),
-            "RPA_OTP_PROVIDER": "mock-outbox",
-            "RPA_CAPTCHA_PROVIDER": "mock",
-            "RPA_CONCURRENCY": str(concurrency),
-        }
-    )
-    return env
+    return agent_env(portal, data_dir, concurrency, clean=True)
 
 
 def run_rpa(

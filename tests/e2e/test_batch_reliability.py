@@ -61,8 +61,8 @@ def faulty_run(tmp_path_factory: pytest.TempPathFactory) -> FaultyRun:
     clients = work / "clients.csv"
     iecs = write_clients(clients, FAULTY_CLIENTS)
     with mock_portal(work / "portal") as portal:
-        portal.seed(clients)
-        portal.post("/__mock__/faults", FAULTS)
+        portal.seed_file(clients)
+        portal.post("faults", FAULTS)
         env = rpa_env(portal, work / "data", concurrency=4)
         result = run_rpa("batch", str(clients), "--playbook", "renew", "--output", "quiet", env=env)
         journal = work / "data" / "journal.sqlite3"
@@ -119,7 +119,7 @@ def killed_run(
     iecs = write_clients(clients, 5)
     journal = work / "data" / "journal.sqlite3"
     with mock_portal(work / "portal") as portal:
-        portal.seed(clients)
+        portal.seed_file(clients)
         env = rpa_env(portal, work / "data", concurrency=3)
         log = work / "first-run.log"
         process = start_rpa(
@@ -203,7 +203,7 @@ def test_no_secret_is_left_in_the_data_directory_after_a_batch(tmp_path: Path) -
     failing = iecs[-1]
     data = tmp_path / "data"
     with mock_portal(tmp_path / "portal") as portal:
-        portal.seed(clients, {failing: "pan-mismatch"})
+        portal.seed_file(clients, {failing: "pan-mismatch"})
         env = rpa_env(portal, data, concurrency=4)
         env["RPA_TRACE"] = "always"  # every job's traces kept, so every one is searched
         result = run_rpa("batch", str(clients), "--playbook", "renew", "--output", "quiet", env=env)

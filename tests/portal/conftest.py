@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -139,9 +140,13 @@ class Portal:
         result: list[dict[str, Any]] = self.api.get("/__mock__/outbox", params={"to": to}).json()
         return result
 
-    def otp(self, to: str) -> str:
-        messages = [m for m in self.outbox(to) if m["otp"]]
-        assert messages, f"no OTP sent to {to}"
+    def otp(self, to: str, *, wait_s: float = 10) -> str:
+        """The newest OTP sent to ``to``; waits for one (the page's request may still be
+        on its way when a test asks)."""
+        deadline = time.monotonic() + wait_s
+        while not (messages := [m for m in self.outbox(to) if m["otp"]]):
+            assert time.monotonic() < deadline, f"no OTP sent to {to}"
+            time.sleep(0.1)
         return str(messages[0]["otp"])
 
     def captcha_answer(self, captcha_id: str) -> str:
