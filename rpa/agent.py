@@ -154,6 +154,7 @@ class Agent:
             from_step=from_step,
             client_label=record.label,
             trace="on-failure" if rerun and self.settings.trace == "on-retry" else None,
+            prior_intent=bool(self.journal.submissions(job_id)),
         )
 
     def batch_runner(self, playbook: Playbook) -> BatchJobRunner:

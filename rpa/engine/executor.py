@@ -66,7 +66,13 @@ class Stop(Exception):
 
 
 class GuardSatisfied(Stop):
-    """A guard said the change is already on the portal: the job ends ``ok``."""
+    """A guard said the change is already on the portal: the playbook ends there (``ok``,
+    or ``changed`` when this job attempted the change itself: ``made_here``). A used
+    playbook's guard ends only that playbook; the one that used it goes on."""
+
+    def __init__(self, step: str, *, made_here: bool) -> None:
+        super().__init__(step)
+        self.made_here = made_here
 
 
 class CheckStop(Stop):
@@ -228,11 +234,21 @@ class Executor:
 
     async def _check_stop(self, step: Step, scope: Scope, path: str) -> None:
         if step.options.guard is not None and await self._holds(step.options.guard, scope):
-            raise GuardSatisfied(path)
+            raise self._guard_met(path)
         await self.job.artifacts.screenshot(
             self.job.page, "check-mode", mask=self.job.secret_inputs
         )
         raise CheckStop(path)
+
+    def _guard_met(self, path: str) -> GuardSatisfied:
+        """The change at ``path`` is on the portal; whether this job made it: an attempt of
+        the step, or of a submit step inside the block, earlier in this run or in an earlier
+        run of the same job (``JobState.prior_intent``)."""
+        job = self.job
+        made_here = job.prior_intent or any(
+            intent == path or intent.startswith(path + "/") for intent in job.intents
+        )
+        return GuardSatisfied(path, made_here=made_here)
 
     async def _holds(self, cond: Condition, scope: Scope) -> bool:
         """Probe a condition now; a page probe first lets the progress overlay go."""
@@ -319,7 +335,7 @@ class Executor:
     ) -> Any:
         opts = step.options
         if opts.guard is not None and await self._holds(opts.guard, scope):
-            raise GuardSatisfied(path)
+            raise self._guard_met(path)
         if opts.submit:
             self.job.intents.append(path)
             self.job.emit(SubmitIntent(job_id=self.job.job_id, step=path))
@@ -443,7 +459,11 @@ class Executor:
             initial_vars(used, inner)
         except TemplateError as exc:
             raise translate(exc) from exc
-        await self.run_steps(used.steps, inner, path)
+        try:
+            await self.run_steps(used.steps, inner, path)
+        except GuardSatisfied as stop:  # this playbook's work is done; the caller's is not
+            if stop.made_here:
+                self.job.changed_by_attempt = True
         return outputs_of(used, inner)
 
 

@@ -114,6 +114,7 @@ class Engine:
         from_step: str | None = None,
         client_label: str | None = None,
         trace: TraceMode | None = None,
+        prior_intent: bool = False,
     ) -> JobResult:
         """Run ``playbook`` for one client in a new context of ``browser_session``.
 
@@ -123,10 +124,12 @@ class Engine:
         registered for masking when read). ``check`` stops before the first submit step.
         ``from_step`` (an id like ``"4"``/``"2.3"``, a step name, or a path) skips the
         steps before it, except ``use`` (logins) and ``set``. ``trace`` overrides the
-        setting of that name for this job.
+        setting of that name for this job. ``prior_intent``: an earlier run of this same
+        job attempted a submission, so a guard that finds the change means ``changed``.
         """
         run = _Run(self, job_id, playbook, client or {}, secrets, check, client_label)
         run.trace = trace or self.settings.trace
+        run.prior_intent = prior_intent
         return await run.execute(inputs, browser_session, from_step)
 
 
@@ -159,6 +162,7 @@ class _Run:
         self.state: JobState | None = None
         self.scope: Scope | None = None
         self.trace: TraceMode = engine.settings.trace
+        self.prior_intent = False
 
     def emit(self, event: Event) -> None:
         self.artifacts.record(event)
@@ -199,13 +203,8 @@ class _Run:
             await executor.run_steps(self.playbook.steps, scope, "")
             outcome = self._done_outcome()
         except GuardSatisfied as stop:
-            # an earlier attempt of this very step may have made the change before failing
-            # (or, for a guarded block, a submit step inside it before a restart)
-            attempted = self.state is not None and any(
-                intent == stop.step or intent.startswith(stop.step + "/")
-                for intent in self.state.intents
-            )
-            outcome = Outcome.CHANGED if attempted else self._done_outcome()
+            # an earlier attempt may have made the change before failing
+            outcome = Outcome.CHANGED if stop.made_here else self._done_outcome()
             stopped_at = stop.step
         except CheckStop as stop:
             outcome, stopped_at = Outcome.WOULD_CHANGE, stop.step
@@ -229,7 +228,9 @@ class _Run:
         return await self._finish(outcome, failure, stopped_at)
 
     def _done_outcome(self) -> Outcome:
-        return Outcome.CHANGED if self.state is not None and self.state.submitted else Outcome.OK
+        state = self.state
+        changed = state is not None and (bool(state.submitted) or state.changed_by_attempt)
+        return Outcome.CHANGED if changed else Outcome.OK
 
     async def _open(self, browser: ContextFactory) -> None:
         settings = self.engine.settings
@@ -249,6 +250,7 @@ class _Run:
             client_label=self.label,
             check=self.check,
             sleep=self.engine.sleep,
+            prior_intent=self.prior_intent,
         )
         _watch(page, state, tracing=self.trace != "never")
         self.tracer = TraceRecorder(context, self.trace, self.artifacts)

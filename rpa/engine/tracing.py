@@ -92,9 +92,7 @@ class TraceRecorder:
 
     async def before_step(self, job: JobState, *, sensitive: bool, kind: str) -> None:
         """Pause before a secret; resume when no secret can be on the page any more."""
-        if not self.enabled:
-            return
-        if not self.armed:
+        if not (self.enabled and self.armed):
             return
         if sensitive:
             if self.recording:

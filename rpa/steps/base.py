@@ -99,6 +99,8 @@ class JobState:
     inflight: dict[Any, bool] = field(default_factory=dict)  # request → started while paused
     submitted: list[str] = field(default_factory=list)  # submit steps done
     intents: list[str] = field(default_factory=list)  # submit steps attempted
+    prior_intent: bool = False  # an earlier run of this job attempted a submission
+    changed_by_attempt: bool = False  # a guard found a change this job had attempted
 
     @cached_property
     def job_info(self) -> dict[str, Any]:

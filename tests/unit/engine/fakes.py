@@ -113,6 +113,7 @@ class FakeRunner:
         from_step: str | None = None,
         secrets: Mapping[str, str] | None = None,
         providers: Providers | None = None,
+        prior_intent: bool = False,
         **settings: Any,
     ) -> FakeRun:
         playbook = Loader([self.folder]).load(self.write(text))
@@ -138,6 +139,7 @@ class FakeRunner:
                 check=check,
                 from_step=from_step,
                 secrets=secrets,
+                prior_intent=prior_intent,
             )
 
         return FakeRun(self.run_async(go()), events, delays, browser, config)

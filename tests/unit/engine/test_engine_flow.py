@@ -203,6 +203,48 @@ def test_a_guard_that_holds_ends_the_job_ok_without_submitting(
     assert calls(scripted_log) == ["prepare"]
 
 
+def test_a_guard_in_a_used_playbook_ends_that_playbook_and_the_caller_goes_on(
+    runner: FakeRunner, scripted_log: Scripts
+) -> None:
+    runner.write(
+        """
+        outputs:
+          done: "{{ vars.sent is not defined }}"
+        steps:
+          - log: open the form
+          - name: Send
+            log: submit
+            submit: true
+            guard: "true"
+          - set: {sent: true}
+        """,
+        "update.yaml",
+    )
+    run = runner.run("""
+        steps:
+          - use: update
+            register: updated
+          - log: "download, done={{ vars.updated.done }}"
+        """)
+    assert run.outcome == "ok", run.result.failure
+    assert calls(scripted_log) == ["open the form", "download, done=True"]
+    assert run.of(SubmitIntent) == [] and run.result.stopped_at is None
+
+
+def test_a_guard_that_finds_a_change_an_earlier_run_of_the_job_attempted_means_changed(
+    runner: FakeRunner, scripted_log: Scripts
+) -> None:
+    text = """
+        steps:
+          - log: submit
+            submit: true
+            guard: "true"
+        """
+    assert runner.run(text).outcome == "ok"
+    assert runner.run(text, prior_intent=True).outcome == "changed"
+    assert calls(scripted_log) == []
+
+
 def test_a_submit_step_is_changed_and_announced_before_and_after(runner: FakeRunner) -> None:
     run = runner.run("""
         steps:
