@@ -69,22 +69,55 @@ def tree_memory(process: psutil.Process) -> tuple[int, int]:
     return rss, pss
 
 
+def role(process: psutil.Process, root: psutil.Process) -> str:
+    """What a process of the tree is: python (the agent), driver (Playwright's node), or
+    chromium-<type> (browser, renderer, gpu-process, utility, zygote)."""
+    if process.pid == root.pid:
+        return "python"
+    command = process.cmdline()
+    if "node" in process.name() or any("playwright" in part for part in command[:2]):
+        return "driver"
+    kind = next((part.split("=", 1)[1] for part in command if part.startswith("--type=")), "")
+    return f"chromium-{kind or 'browser'}"
+
+
 class PeakSampler:
-    """Samples a process tree's RSS every ``SAMPLE_S`` seconds in a thread; keeps the max."""
+    """Samples a process tree every ``SAMPLE_S`` seconds in a thread: keeps the peak RSS and
+    PSS sums, and each process's CPU time as last seen (by role, see ``role``)."""
 
     def __init__(self, pid: int) -> None:
         self.process = psutil.Process(pid)
         self.peak = 0
         self.peak_pss = 0
         self.samples = 0
+        self.cpu: dict[int, tuple[str, float]] = {}  # pid -> (role, CPU seconds so far)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def cpu_by_role(self) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for name, seconds in self.cpu.values():
+            totals[name] = totals.get(name, 0.0) + seconds
+        return totals
+
+    def _sample_cpu(self) -> None:
+        try:
+            members = [self.process, *self.process.children(recursive=True)]
+        except psutil.Error:
+            return
+        for member in members:
+            with contextlib.suppress(psutil.Error):
+                times = member.cpu_times()
+                known = self.cpu.get(member.pid)
+                name = known[0] if known else role(member, self.process)
+                self.cpu[member.pid] = (name, times.user + times.system)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             rss, pss = tree_memory(self.process)
             self.peak = max(self.peak, rss)
             self.peak_pss = max(self.peak_pss, pss)
+            self._sample_cpu()
             self.samples += 1
             self._stop.wait(SAMPLE_S)
 
@@ -147,6 +180,7 @@ class Run:
     submitted: int
     exit_code: int
     peak_tree_mb: float | None = None
+    cpu_s: dict[str, float] | None = None  # CPU seconds by process role (last samples)
 
 
 def run_once(
@@ -195,6 +229,7 @@ def run_once(
             portal.submitted(records),
             batch.returncode,
             tree / 2**20 if tree is not None else None,
+            sampler.cpu_by_role(),
         )
 
 
@@ -227,6 +262,18 @@ def print_table(runs: list[Run], clients: int) -> None:
                 f"{r.peak_pss_mb:11.0f} {pss_slope}"
             )
             previous = r
+    print()
+    print("CPU seconds per client, by process (each as last sampled, up to 0.2 s short):")
+    for r in runs:
+        cpu = r.cpu_s or {}
+        total = sum(cpu.values())
+        parts = ", ".join(
+            f"{k} {v / clients:.2f}" for k, v in sorted(cpu.items(), key=lambda kv: -kv[1])
+        )
+        print(
+            f"  {r.latency_ms:>4} ms, concurrency {r.concurrency}: {total / clients:.2f} "
+            f"({parts}); {total / r.wall_s:.2f} of {psutil.cpu_count()} CPUs busy"
+        )
     print()
     for latency in sorted({r.latency_ms for r in runs}):
         rows = sorted((r for r in runs if r.latency_ms == latency), key=lambda r: r.concurrency)
