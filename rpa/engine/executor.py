@@ -284,7 +284,11 @@ class Executor:
         async def attempt() -> Any:
             return await self._attempt(step, scope, path, policy)
 
-        restart = step.restart if step.kind == "block" else None
+        restart = (
+            RetryPolicy.from_spec(step.restart)
+            if step.kind == "block" and step.restart is not None
+            else None
+        )
         runs = 1
         while True:
             try:
@@ -304,7 +308,7 @@ class Executor:
                 # probed again, so a submission already made is not repeated)
                 if restart is None or exc.kind not in restart.on or runs >= restart.attempts:
                     raise
-                delay = min(restart.delay * restart.backoff ** (runs - 1), restart.max_delay)
+                delay = restart.delay_before(runs)
                 retried(runs, exc, delay)
                 runs += 1
                 await self.sleep(delay)

@@ -20,7 +20,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from tenacity.wait import wait_exponential
 
 from rpa.errors import FailureKind, StepError, TransientError
-from rpa.playbook.model import Condition, RetrySpec, Step
+from rpa.playbook.model import Condition, RestartSpec, RetrySpec, Step
 from rpa.steps.base import Scope, Sleep
 
 T = TypeVar("T")
@@ -41,14 +41,15 @@ class RetryPolicy:
     until: Condition | None = None
 
     @classmethod
-    def from_spec(cls, spec: RetrySpec) -> RetryPolicy:
+    def from_spec(cls, spec: RetrySpec | RestartSpec) -> RetryPolicy:
+        """A step's or block's ``retry:``, or a block's ``restart:`` (runs of the block)."""
         return cls(
             attempts=spec.attempts,
             delay_s=spec.delay,
             backoff=spec.backoff,
             max_delay_s=spec.max_delay,
             on=frozenset(FailureKind(kind) for kind in spec.on),
-            until=spec.until,
+            until=spec.until if isinstance(spec, RetrySpec) else None,
         )
 
     def delay_before(self, attempt: int) -> float:
