@@ -127,9 +127,17 @@ class Engine:
         setting of that name for this job. ``prior_intent``: an earlier run of this same
         job attempted a submission, so a guard that finds the change means ``changed``.
         """
-        run = _Run(self, job_id, playbook, client or {}, secrets, check, client_label)
-        run.trace = trace or self.settings.trace
-        run.prior_intent = prior_intent
+        run = _Run(
+            self,
+            job_id,
+            playbook,
+            client or {},
+            secrets,
+            check,
+            client_label,
+            trace=trace or self.settings.trace,
+            prior_intent=prior_intent,
+        )
         return await run.execute(inputs, browser_session, from_step)
 
 
@@ -145,6 +153,9 @@ class _Run:
         secrets: Mapping[str, str] | None,
         check: bool,
         client_label: str | None,
+        *,
+        trace: TraceMode,
+        prior_intent: bool,
     ) -> None:
         self.engine = engine
         self.job_id = job_id
@@ -161,8 +172,8 @@ class _Run:
         self.tracer: TraceRecorder | None = None
         self.state: JobState | None = None
         self.scope: Scope | None = None
-        self.trace: TraceMode = engine.settings.trace
-        self.prior_intent = False
+        self.trace = trace
+        self.prior_intent = prior_intent
 
     def emit(self, event: Event) -> None:
         self.artifacts.record(event)
