@@ -200,10 +200,11 @@ def set_password(conn: sqlite3.Connection, email: str, password: str) -> None:
 
 def new_session(conn: sqlite3.Connection, email: str | None = None) -> sqlite3.Row:
     sid = secrets.token_hex(16).upper()
+    now = time.time()
     conn.execute(
         "INSERT INTO sessions(id, email, csrf, last_seen, data, started)"
         " VALUES (?, ?, ?, ?, '{}', ?)",
-        (sid, email, str(uuid.uuid4()), time.time(), time.time()),
+        (sid, email, str(uuid.uuid4()), now, now),
     )
     row: sqlite3.Row = conn.execute("SELECT * FROM sessions WHERE id = ?", (sid,)).fetchone()
     return row
