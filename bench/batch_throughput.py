@@ -2,7 +2,7 @@
 each portal latency x concurrency, against a fresh mock portal each time.
 
     .venv/bin/python bench/batch_throughput.py [--clients 40] [--concurrency 1,2,4,8]
-                                                [--latency 0,300]
+                                                [--latency 0,300] [--full-browser]
 
 For each run: wall time of the CLI subprocess (Python start-up and browser launch included)
 -> clients per minute and speed-up over concurrency 1 at the same latency; and the peak
@@ -23,6 +23,10 @@ Memory is measured three ways:
 
 A warm-up batch of one client runs first (not counted), so Chromium's files are in the
 page cache before any measured run and are charged to none of them.
+
+The agent's headless runs use Chromium's headless shell where one is installed;
+``--full-browser`` runs them in the full browser instead (``RPA_HEADLESS_SHELL=false``), the
+baseline the headless shell is compared against in ``docs/performance.md``.
 
 Targets: with 300 ms latency, concurrency 8 at least 6x concurrency 1; at most 60 MB per
 extra context. It prints; it does not assert.
@@ -184,7 +188,12 @@ class Run:
 
 
 def run_once(
-    records: list[ClientRecord], clients_file: Path, latency_ms: int, concurrency: int
+    records: list[ClientRecord],
+    clients_file: Path,
+    latency_ms: int,
+    concurrency: int,
+    *,
+    full_browser: bool = False,
 ) -> Run:
     with (
         mock_portal() as portal,
@@ -203,6 +212,7 @@ def run_once(
             "quiet",
         ]
         env = agent_env(portal, Path(data_dir), concurrency)
+        env["RPA_HEADLESS_SHELL"] = "false" if full_browser else "true"
         cgroup = MemoryCgroup()
         started = time.perf_counter()
         batch = subprocess.Popen(
@@ -306,6 +316,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=40)
     parser.add_argument("--concurrency", default="1,2,4,8", help="comma-separated levels")
     parser.add_argument("--latency", default="0,300", help="comma-separated latencies (ms)")
+    parser.add_argument(
+        "--full-browser", action="store_true", help="the full Chromium, not its headless shell"
+    )
     args = parser.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
     latencies = [int(x) for x in args.latency.split(",")]
@@ -315,16 +328,23 @@ def main() -> None:
         f"latency {latencies} ms; {cpus} CPUs, load average "
         f"{', '.join(f'{x:.1f}' for x in psutil.getloadavg())}"
     )
+    from rpa.browser import resolve_browser
+
+    browser = resolve_browser(None, headless=True, prefer_shell=not args.full_browser)
+    print(f"browser: {browser.executable} ({browser.reason})")
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="dgft-bench-clients-") as tmp:
         clients_file = Path(tmp) / "clients.csv"
         records = write_client_file(clients_file, args.clients)
         warm_file = Path(tmp) / "warm-up.csv"
         warm = write_client_file(warm_file, 1)
-        run_once(warm, warm_file, 0, 1)  # Chromium's files into the page cache; not counted
+        # Chromium's files into the page cache; not counted
+        run_once(warm, warm_file, 0, 1, full_browser=args.full_browser)
         for latency in latencies:
             for concurrency in levels:
-                run = run_once(records, clients_file, latency, concurrency)
+                run = run_once(
+                    records, clients_file, latency, concurrency, full_browser=args.full_browser
+                )
                 runs.append(run)
                 print(
                     f"  latency {latency:>4} ms, concurrency {concurrency}: "

@@ -1,6 +1,7 @@
 """The memory floor of a browser context: N idle contexts, each with one page on the mock
-portal's login page, in Chromium launched as the agent launches it, with and without
-flags that might make a context cheaper.
+portal's login page, in Chromium launched as the agent launches it (the headless shell where
+one is installed), in the full browser in headless mode, and with flags that might make a
+context cheaper.
 
     .venv/bin/python bench/context_memory.py [--contexts 1,8]
 
@@ -25,12 +26,14 @@ from batch_throughput import MemoryCgroup
 
 from demo.portal import mock_portal
 
+FULL = "full:"  # a flag list starting with this runs the full browser (no headless shell)
 VARIANTS = {
     "as the agent launches it": [],
-    "--js-flags=--lite-mode": ["--js-flags=--lite-mode"],
-    "--renderer-process-limit=1": ["--renderer-process-limit=1"],
-    "--disable-site-isolation-trials": ["--disable-site-isolation-trials"],
-    "--single-process": ["--single-process"],
+    "full browser, headless": [FULL],
+    "full, --js-flags=--lite-mode": [FULL, "--js-flags=--lite-mode"],
+    "full, --renderer-process-limit=1": [FULL, "--renderer-process-limit=1"],
+    "full, --disable-site-isolation-trials": [FULL, "--disable-site-isolation-trials"],
+    "full, --single-process": [FULL, "--single-process"],
 }
 
 
@@ -40,8 +43,10 @@ async def hold_contexts(flags: list[str], count: int, url: str) -> None:
     from rpa.browser import launch_options
     from rpa.config import load_settings
 
-    options = launch_options(load_settings(env_file=None))
-    options["args"] = [*options["args"], *flags]
+    full = flags[:1] == [FULL]
+    settings = load_settings({"headless_shell": False} if full else {}, env_file=None)
+    options = launch_options(settings)
+    options["args"] = [*options["args"], *flags[full:]]
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(**options)
         for _ in range(count):
@@ -81,6 +86,10 @@ def main() -> None:
         return
     counts = [int(c) for c in args.contexts.split(",")]
     lo, hi = counts[0], counts[-1]
+    from rpa.browser import resolve_browser
+
+    shell, full = (resolve_browser(None, headless=True, prefer_shell=p) for p in (True, False))
+    print(f"the agent's headless browser: {shell.executable}; the full one: {full.executable}")
     print(f"idle contexts on the login page: {counts}; peak tree memory (cgroup), MB")
     with (
         tempfile.TemporaryDirectory(prefix="dgft-bench-ctx-") as tmp,
@@ -94,7 +103,7 @@ def main() -> None:
             )
             low, high = peaks[lo], peaks[hi]
             slope = f"{(high - low) / (hi - lo):5.1f} MB per extra context" if low and high else "-"
-            print(f"  {name:34s} {cells}   {slope}", flush=True)
+            print(f"  {name:38s} {cells}   {slope}", flush=True)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,13 @@ Where the browser comes from, in order:
 3. a system Chromium/Chrome: ``chromium``, ``chromium-browser``, ``google-chrome`` (and
    ``-stable``) on ``PATH``, then the usual install paths;
 4. otherwise ``BrowserNotFoundError``, naming both fixes.
+
+A headless run takes Chromium's *headless shell* where one is installed next to the full
+browser (Playwright's ``chromium_headless_shell-*``, Debian's ``chromium-headless-shell``),
+as Playwright itself does: it draws no window, so it needs about half the CPU and a third of
+the memory per context of the full browser in headless mode (``docs/performance.md``).
+A headed run (``--headed``) needs the full browser. The ``headless_shell`` setting
+(``RPA_HEADLESS_SHELL=false``) keeps headless runs on the full browser.
 """
 
 from __future__ import annotations
@@ -59,12 +66,20 @@ SYSTEM_PATHS = (
     "/Applications/Chromium.app/Contents/MacOS/Chromium",
     "C:/Program Files/Google/Chrome/Application/chrome.exe",
 )
+SHELL_NAMES = ("chromium-headless-shell", "chrome-headless-shell")
+SHELL_PATHS = (
+    "/usr/bin/chromium-headless-shell",
+    "/usr/lib/chromium/headless_shell",
+)
 # Inside a Playwright browsers folder, newest revision wins.
 PLAYWRIGHT_GLOBS = (
     "chromium-*/chrome-linux*/chrome",
     "chromium-*/chrome-mac*/Chromium.app/Contents/MacOS/Chromium",
     "chromium-*/chrome-win*/chrome.exe",
-    "chromium_headless_shell-*/chrome-*/headless_shell",
+)
+PLAYWRIGHT_SHELL_GLOBS = (
+    "chromium_headless_shell-*/chrome-headless-shell-*/chrome-headless-shell*",
+    "chromium_headless_shell-*/chrome-*/headless_shell*",
 )
 QUIET_NETWORK_ARGS = (
     "--disable-background-networking",
@@ -77,6 +92,10 @@ NOT_FOUND_HELP = (
     "  - or install the OS package:        apt-get install -y chromium   (Debian/Ubuntu)\n"
     "  - or point at one you have:         RPA_BROWSER_PATH=/path/to/chrome"
 )
+HEADED_HELP = (
+    "A headed run needs the full browser; only Chromium's headless shell, which cannot show "
+    "a window, was found."
+)
 
 
 @dataclass(frozen=True)
@@ -84,10 +103,17 @@ class BrowserChoice:
     executable: Path
     source: str  # setting | playwright | system
     reason: str
+    headless_shell: bool = False  # Chromium's headless shell: headless runs only
 
 
 def _is_executable(path: Path) -> bool:
     return path.is_file() and os.access(path, os.X_OK)
+
+
+def is_headless_shell(path: Path) -> bool:
+    """Whether ``path`` names Chromium's headless shell (by the names it ships under)."""
+    name = path.name.lower().removesuffix(".exe")
+    return name in {"headless_shell", *SHELL_NAMES}
 
 
 def playwright_browsers_dir() -> Path:
@@ -106,27 +132,46 @@ def playwright_browsers_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ms-playwright"
 
 
-def _find_playwright_chromium(folder: Path) -> Path | None:
+def _newest_in(folder: Path, patterns: Sequence[str]) -> Path | None:
     if not folder.is_dir():
         return None
-    for pattern in PLAYWRIGHT_GLOBS:
+    for pattern in patterns:
         found = sorted((p for p in folder.glob(pattern) if _is_executable(p)), reverse=True)
         if found:
             return found[0]
     return None
 
 
+def _on_system(
+    names: Sequence[str], paths: Sequence[str], path_env: str
+) -> tuple[Path, str] | None:
+    for name in names:
+        found = shutil.which(name, path=path_env)
+        if found:
+            return Path(found), f"{name!r} found on PATH"
+    for candidate in paths:
+        path = Path(candidate)
+        if _is_executable(path):
+            return path, f"found at {path}"
+    return None
+
+
 def resolve_browser(
     browser_path: Path | None,
     *,
+    headless: bool = False,
+    prefer_shell: bool = True,
     search_path: str | None = None,
     playwright_dir: Path | None = None,
     system_paths: Sequence[str] = SYSTEM_PATHS,
+    shell_paths: Sequence[str] = SHELL_PATHS,
 ) -> BrowserChoice:
     """Pick the browser to launch; raise ``BrowserNotFoundError`` when there is none.
 
-    ``search_path``, ``playwright_dir`` and ``system_paths`` exist so tests can point the
-    search at folders of their own; by default they are this machine's.
+    ``headless``: the run draws no window, so (with ``prefer_shell``) Chromium's headless
+    shell is taken first where a source has one; a headed run never takes it.
+    ``search_path``, ``playwright_dir``, ``system_paths`` and ``shell_paths`` exist so tests
+    can point the search at folders of their own; by default they are this machine's.
     """
     if browser_path is not None:
         path = Path(browser_path).expanduser()
@@ -135,23 +180,42 @@ def resolve_browser(
                 f"RPA_BROWSER_PATH is set to {path}, which is not an executable file.\n"
                 + NOT_FOUND_HELP
             )
-        return BrowserChoice(path, "setting", f"RPA_BROWSER_PATH is set to {path}")
+        shell = is_headless_shell(path)
+        if shell and not headless:
+            raise BrowserNotFoundError(
+                f"RPA_BROWSER_PATH is set to {path}, Chromium's headless shell, which cannot "
+                "show a window. Unset it (or point it at the full browser) for --headed runs."
+            )
+        return BrowserChoice(path, "setting", f"RPA_BROWSER_PATH is set to {path}", shell)
 
+    take_shell = headless and prefer_shell
     folder = playwright_dir if playwright_dir is not None else playwright_browsers_dir()
-    bundled = _find_playwright_chromium(folder)
+    bundled_shell = _newest_in(folder, PLAYWRIGHT_SHELL_GLOBS)
+    shell_reason = f"Playwright's own Chromium headless shell in {folder}"
+    if take_shell and bundled_shell is not None:
+        return BrowserChoice(bundled_shell, "playwright", shell_reason, headless_shell=True)
+    bundled = _newest_in(folder, PLAYWRIGHT_GLOBS)
     if bundled is not None:
         return BrowserChoice(bundled, "playwright", f"Playwright's own Chromium in {folder}")
 
     path_env = os.environ.get("PATH", "") if search_path is None else search_path
-    for name in SYSTEM_NAMES:
-        found = shutil.which(name, path=path_env)
-        if found:
-            return BrowserChoice(Path(found), "system", f"{name!r} found on PATH")
-    for candidate in system_paths:
-        path = Path(candidate)
-        if _is_executable(path):
-            return BrowserChoice(path, "system", f"found at {path}")
+    system_shell = _on_system(SHELL_NAMES, shell_paths, path_env)
+    if take_shell and system_shell is not None:
+        path, how = system_shell
+        return BrowserChoice(path, "system", f"Chromium's headless shell {how}", True)
+    system = _on_system(SYSTEM_NAMES, system_paths, path_env)
+    if system is not None:
+        path, how = system
+        return BrowserChoice(path, "system", how)
 
+    # No full browser. A headless run can still use a headless shell, preferred or not.
+    if headless and bundled_shell is not None:
+        return BrowserChoice(bundled_shell, "playwright", shell_reason, headless_shell=True)
+    if headless and system_shell is not None:
+        path, how = system_shell
+        return BrowserChoice(path, "system", f"Chromium's headless shell {how}", True)
+    if bundled_shell is not None or system_shell is not None:
+        raise BrowserNotFoundError(f"{HEADED_HELP}\n{NOT_FOUND_HELP}")
     raise BrowserNotFoundError(NOT_FOUND_HELP)
 
 
@@ -173,11 +237,14 @@ def launch_options(
     settings: Settings, *, headless: bool | None = None, slow_mo_ms: int | None = None
 ) -> dict[str, Any]:
     """Keyword arguments for ``chromium.launch`` (also used by the test suite's conftest)."""
-    choice = resolve_browser(settings.browser_path)
+    run_headless = settings.headless if headless is None else headless
+    choice = resolve_browser(
+        settings.browser_path, headless=run_headless, prefer_shell=settings.headless_shell
+    )
     return {
         "executable_path": str(choice.executable),
         "args": launch_args(as_root=running_as_root(), quiet_network=settings.quiet_network),
-        "headless": settings.headless if headless is None else headless,
+        "headless": run_headless,
         "slow_mo": float(settings.slow_mo_ms if slow_mo_ms is None else slow_mo_ms),
     }
 

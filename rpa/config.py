@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         None, description="Chromium/Chrome executable to use instead of searching"
     )
     headless: bool = Field(True, description="Run the browser without a window")
+    headless_shell: bool = Field(
+        True,
+        description="Headless runs use Chromium's headless shell when one is installed "
+        "(less CPU and memory than the full browser)",
+    )
     slow_mo_ms: int = Field(0, ge=0, description="Pause after each browser action (ms)")
     concurrency: int = Field(4, ge=1, le=64, description="Jobs run at once in a batch")
     step_timeout_ms: int = Field(15_000, ge=100, description="Default wait for a step's locator")

@@ -37,11 +37,20 @@ def doctor() -> None:
     console.print(f"Python      {platform.python_version()} ({sys.executable})")
     console.print(f"Playwright  {playwright_version()}")
     try:
-        choice = resolve_browser(settings.browser_path)
+        choice = resolve_browser(
+            settings.browser_path, headless=True, prefer_shell=settings.headless_shell
+        )
     except BrowserError as exc:
         err_console.print(f"[red]Browser     not found[/red]\n{exc}", highlight=False)
         raise typer.Exit(EXIT_FAILED) from exc
     console.print(f"Browser     {choice.executable} ({choice.source}: {choice.reason})")
+    try:
+        headed = resolve_browser(settings.browser_path, headless=False)
+    except BrowserError as exc:  # headless runs still work: a warning, not a failure
+        err_console.print(f"[yellow]Headed      unavailable[/yellow]: {exc}", highlight=False)
+    else:
+        if headed.executable != choice.executable:
+            console.print(f"Headed      {headed.executable} ({headed.source}: {headed.reason})")
     try:
         version, text = asyncio.run(_render_test_page(settings))
     except BrowserError as exc:

@@ -25,6 +25,7 @@ def empty(tmp_path: Path) -> dict[str, object]:
         "search_path": str(tmp_path / "bin"),
         "playwright_dir": tmp_path / "ms-playwright",
         "system_paths": (),
+        "shell_paths": (),
     }
 
 
@@ -85,6 +86,73 @@ def test_when_nothing_is_found_the_error_names_both_fixes(empty: dict) -> None:
     message = str(caught.value)
     assert "playwright install chromium" in message
     assert "apt-get install -y chromium" in message
+
+
+def test_a_headless_run_takes_playwrights_headless_shell_over_its_full_chromium(
+    tmp_path: Path, empty: dict
+) -> None:
+    make_executable(tmp_path / "ms-playwright" / "chromium-1200" / "chrome-linux64" / "chrome")
+    shell = make_executable(
+        tmp_path
+        / "ms-playwright"
+        / "chromium_headless_shell-1200"
+        / "chrome-headless-shell-linux64"
+        / "chrome-headless-shell"
+    )
+    choice = resolve_browser(None, headless=True, **empty)  # type: ignore[arg-type]
+    assert (choice.executable, choice.source, choice.headless_shell) == (shell, "playwright", True)
+
+
+def test_a_headless_run_takes_the_systems_headless_shell_over_its_chromium(
+    tmp_path: Path, empty: dict
+) -> None:
+    make_executable(tmp_path / "bin" / "chromium")
+    shell = make_executable(tmp_path / "bin" / "chromium-headless-shell")
+    choice = resolve_browser(None, headless=True, **empty)  # type: ignore[arg-type]
+    assert (choice.executable, choice.headless_shell) == (shell, True)
+    assert "headless shell" in choice.reason
+
+
+def test_a_headed_run_never_takes_a_headless_shell(tmp_path: Path, empty: dict) -> None:
+    make_executable(
+        tmp_path
+        / "ms-playwright"
+        / "chromium_headless_shell-1200"
+        / "chrome-linux"
+        / "headless_shell"
+    )
+    make_executable(tmp_path / "bin" / "chromium-headless-shell")
+    full = make_executable(tmp_path / "bin" / "chromium")
+    choice = resolve_browser(None, headless=False, **empty)  # type: ignore[arg-type]
+    assert (choice.executable, choice.headless_shell) == (full, False)
+
+
+def test_a_headless_run_can_be_kept_on_the_full_browser(tmp_path: Path, empty: dict) -> None:
+    make_executable(tmp_path / "bin" / "chromium-headless-shell")
+    full = make_executable(tmp_path / "bin" / "chromium")
+    choice = resolve_browser(None, headless=True, prefer_shell=False, **empty)  # type: ignore[arg-type]
+    assert choice.executable == full
+
+
+def test_a_headless_shell_alone_serves_headless_runs_but_a_headed_run_is_told_why_not(
+    tmp_path: Path, empty: dict
+) -> None:
+    shell = make_executable(tmp_path / "bin" / "chromium-headless-shell")
+    for prefer in (True, False):
+        choice = resolve_browser(None, headless=True, prefer_shell=prefer, **empty)  # type: ignore[arg-type]
+        assert choice.executable == shell
+    with pytest.raises(BrowserNotFoundError, match="cannot show a window") as caught:
+        resolve_browser(None, headless=False, **empty)  # type: ignore[arg-type]
+    assert "apt-get install -y chromium" in str(caught.value)
+
+
+def test_a_browser_path_setting_naming_a_headless_shell_is_refused_for_a_headed_run(
+    tmp_path: Path, empty: dict
+) -> None:
+    shell = make_executable(tmp_path / "custom" / "headless_shell")
+    assert resolve_browser(shell, headless=True, **empty).headless_shell  # type: ignore[arg-type]
+    with pytest.raises(BrowserNotFoundError, match="cannot show a window"):
+        resolve_browser(shell, headless=False, **empty)  # type: ignore[arg-type]
 
 
 def test_no_sandbox_is_added_only_when_running_as_root() -> None:
