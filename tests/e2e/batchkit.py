@@ -7,7 +7,6 @@ OTP and captcha providers and the demo's secrets in its environment.
 
 from __future__ import annotations
 
-import csv
 import os
 import signal
 import sqlite3
@@ -18,91 +17,21 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from demo.fictional import write_client_file
 from demo.portal import MockPortal, agent_env
 from demo.portal import mock_portal as start_portal
 from rpa.clientfile import load_clients
 
 ROOT = Path(__file__).resolve().parents[2]
-COLUMNS = [
-    "iec",
-    "pan",
-    "firm_name",
-    "name_as_per_pan",
-    "dob",
-    "email",
-    "mobile",
-    "portal_user",
-    "portal_password",
-    "sign_with",
-    "dsc_token",
-    "dsc_cert",
-    "dsc_pin",
-    "aadhaar",
-    "nature_of_concern",
-]
-LETTERS = "ABCDEFGHJKLMNPQRSTUVWXY"
-
-
-def fictional_pan(i: int) -> str:
-    """A valid company PAN (4th letter C), distinct for each ``i`` below 23**3."""
-    a, b, c = LETTERS[i % 23], LETTERS[(i // 23) % 23], LETTERS[(i // 529) % 23]
-    return f"AA{c}C{b}{7000 + i:04d}{a}"
-
-
-AADHAAR_SIGNER = [
-    "0395012847",
-    "ACFPN7314Q",
-    "Kaveri Handlooms",
-    "LAKSHMI NARAYANAN",
-    "21/06/1978",
-    "kaveri.handlooms@mail.example",
-    "9000010002",
-    "kaveri.handlooms@mail.example",
-    "env:DEMO_PORTAL_PASSWORD",
-    "aadhaar",
-    "",
-    "",
-    "",
-    "env:DEMO_AADHAAR_2847",
-    "Proprietorship",
-]
 
 
 def write_clients(path: Path, n: int, *, aadhaar_signer: bool = False) -> list[str]:
-    """Write a CSV of ``n`` fictional DSC-signing companies (and, if asked, the example
-    Aadhaar signer); return their IECs."""
-    iecs = []
-    with path.open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(COLUMNS)
-        if aadhaar_signer:
-            writer.writerow(AADHAAR_SIGNER)
-            iecs.append(AADHAAR_SIGNER[0])
-        for i in range(n):
-            pan = fictional_pan(i)
-            name = f"RELIABILITY TEST EXPORTS {i:02d} PRIVATE LIMITED"
-            email = f"exports{i:02d}@reliability.example"
-            writer.writerow(
-                [
-                    pan,
-                    pan,
-                    f"Reliability Test Exports {i:02d} Pvt Ltd",
-                    name,
-                    "12/08/2009",
-                    email,
-                    f"90000{30000 + i:05d}",
-                    email,
-                    "env:DEMO_PORTAL_PASSWORD",
-                    "dsc",
-                    f"ePass2003 RT{i:02d}",
-                    name,
-                    "env:DEMO_DSC_PIN",
-                    "",
-                    "Private Limited Company",
-                ]
-            )
-            iecs.append(pan)
-    return iecs
+    """Write a CSV of ``n`` fictional DSC-signing companies (``demo.fictional``; and, if
+    asked, the sample files' Aadhaar signer first); return their IECs."""
+    records = write_client_file(
+        path, n, label="Reliability Test Exports", aadhaar_signer=aadhaar_signer
+    )
+    return [record.iec for record in records]
 
 
 class Portal(MockPortal):
