@@ -106,12 +106,15 @@ async def document_status(scope: Scope) -> int | None:
 
 
 class _Probes:
-    """Tests the detectors' conditions after a look at the whole page at once: most are
-    "this text or element is visible", and on most pages none is, which the look
-    (``conditions.Screen``, one call) rules out; only the rest are asked of Playwright,
-    a query each. A page after every navigation would otherwise cost ~30 queries."""
+    """Tests the detectors' conditions after one look at the whole page: most are "this
+    text or element is visible", and on most pages none is, which the look
+    (``conditions.Screen``) rules out; only the rest are asked of Playwright, a query each.
+    A page after every navigation would otherwise cost ~30 queries. The same look reads
+    the document's HTTP status and whether the progress overlay is up."""
 
-    def __init__(self, scope: Scope, tested: list[Condition | None]) -> None:
+    def __init__(
+        self, scope: Scope, tested: list[Condition | None], overlay: LocatorFields | None
+    ) -> None:
         self.scope = scope
         self.parts: dict[int, list[LocatorFields]] = {}  # id(condition) -> its locators
         for cond in tested:
@@ -123,22 +126,38 @@ class _Probes:
                 parts = None  # tested alone, where a failed render means "does not hold"
             if parts:
                 self.parts[id(cond)] = parts
+        self.overlay = overlay if overlay is not None and conditions.plain_css(overlay) else None
         self.screen: conditions.Screen | None = None
+
+    async def look(self) -> None:
+        """Look at the page once; note the overlay as gone if it is not up."""
+        every = [loc for found in self.parts.values() for loc in found]
+        if self.overlay is not None:
+            every.append(self.overlay)
+        try:
+            self.screen = await conditions.Screen.take(self.scope, every, text=bool(self.parts))
+        except PlaywrightError:
+            self.parts.clear()  # no look at the page: test one by one
+            return
+        job = self.scope.job
+        if self.overlay is not None and self.screen.visible(self.overlay) is False:
+            job.overlay_clear_at = job.actions  # no step need ask again until the next action
+
+    async def status(self) -> int | None:
+        if self.screen is not None:
+            return self.screen.status
+        return await document_status(self.scope)
 
     async def holds(self, cond: Condition | None) -> bool:
         if cond is None:
             return False
         parts = self.parts.get(id(cond))
-        if parts is not None:
-            if self.screen is None:
-                every = [loc for found in self.parts.values() for loc in found]
-                try:
-                    self.screen = await conditions.Screen.take(self.scope, every)
-                except PlaywrightError:
-                    self.parts.clear()  # no look at the page: test one by one
-                    return await _holds(self.scope, cond)
-            if all(self.screen.ruled_out(loc) for loc in parts):
-                return False
+        if (
+            parts is not None
+            and self.screen is not None
+            and all(self.screen.ruled_out(loc) for loc in parts)
+        ):
+            return False
         return await _holds(self.scope, cond)
 
 
@@ -150,10 +169,13 @@ async def detect(scope: Scope, *, session: bool = True, status: bool = True) -> 
         scope,
         [rules.session_expired if session else None, rules.busy]
         + [detector.when for detector in rules.errors],
+        rules.overlay,
     )
+    if probes.parts or probes.overlay is not None:
+        await probes.look()
     if session and await probes.holds(rules.session_expired):
         return SessionExpiredError("the portal ended the session (logged out)")
-    code = await document_status(scope) if status else None
+    code = await probes.status() if status else None
     if code is not None and code >= 500:
         return TransientError(f"the portal answered HTTP {code}")
     if await probes.holds(rules.busy):

@@ -51,6 +51,10 @@ from rpa.steps.locate import seconds
 
 # Kinds that touch page elements: they wait for the portal's progress overlay first.
 NO_OVERLAY_WAIT = frozenset({"goto", "set", "log", "fail", "block", "use"})
+# Pointer actions whose Playwright call waits until the element is the hit target of the
+# pointer, so until a click-blocking overlay over it has gone (unless ``force``): no overlay
+# wait of ours before them. One that times out covered is transient (``locate.acting``).
+HIT_TARGET_KINDS = frozenset({"click", "check"})
 OFF_PAGE_KINDS = frozenset({"set", "log", "fail"})  # never call the browser
 # Kinds that only read the page: the overlay (which the portal raises while it answers
 # something we did) cannot come back after one of them.
@@ -251,9 +255,21 @@ class Executor:
         return GuardSatisfied(path, made_here=made_here)
 
     async def _holds(self, cond: Condition, scope: Scope) -> bool:
-        """Probe a condition now; a page probe first lets the progress overlay go."""
-        if self.job.detect.overlay is not None and cond.expr is None:
-            await self._overlay_gone(scope, self.job.settings.step_timeout_ms)
+        """Probe a condition now; a page probe first lets the progress overlay go. Unless
+        the overlay was seen gone since the last action, one look at the page asks both."""
+        job = self.job
+        overlay = job.detect.overlay
+        try:
+            if overlay is not None and cond.expr is None and job.overlay_clear_at != job.actions:
+                answer = await conditions.holds_unless_overlay(scope, cond, overlay)
+                if answer is not None:
+                    job.overlay_clear_at = job.actions
+                    return answer
+            else:
+                return await conditions.holds(scope, cond)
+        except Exception as exc:
+            raise translate(exc) from exc
+        await self._overlay_gone(scope, job.settings.step_timeout_ms)  # up: wait for it
         try:
             return await conditions.holds(scope, cond)
         except Exception as exc:
@@ -375,7 +391,11 @@ class Executor:
         )
         await self.tracer.before_step(job, sensitive=sensitive, kind=step.kind)
         timeout = step.options.timeout_ms or job.settings.step_timeout_ms
-        if job.detect.overlay is not None and step.kind not in NO_OVERLAY_WAIT:
+        if (
+            job.detect.overlay is not None
+            and step.kind not in NO_OVERLAY_WAIT
+            and not (step.kind in HIT_TARGET_KINDS and not getattr(args, "force", False))
+        ):
             await self._overlay_gone(scope, timeout)
         navigations = job.navigations
         if step.kind not in READING_KINDS:

@@ -46,7 +46,7 @@ from rpa.playbook.model import Detect, Playbook
 from rpa.steps.base import JobState, Scope, Secrets, Sleep
 
 if TYPE_CHECKING:
-    from playwright.async_api import BrowserContext, Frame, Page, Request
+    from playwright.async_api import BrowserContext, Frame, Page
 
     from rpa.config import Settings, TraceMode
 
@@ -263,7 +263,7 @@ class _Run:
             sleep=self.engine.sleep,
             prior_intent=self.prior_intent,
         )
-        _watch(page, state, tracing=self.trace != "never")
+        _watch(page, state)
         self.tracer = TraceRecorder(context, self.trace, self.artifacts)
         await self.tracer.start(state)
 
@@ -377,27 +377,11 @@ def _client_label(client: Mapping[str, Any]) -> str | None:
     return str(value) if value else None
 
 
-def _watch(page: Page, state: JobState, *, tracing: bool) -> None:
-    """Count main-frame navigations; when tracing, know which requests sent while tracing
-    was paused (they may carry a secret) are still running.
-
-    Network events cost a message per request, so they are subscribed to only when a
-    trace is recorded; the document's HTTP status is read when needed instead
-    (``classify.document_status``).
-    """
+def _watch(page: Page, state: JobState) -> None:
+    """Count main-frame navigations (the trace recorder watches requests, when it must)."""
 
     def navigated(frame: Frame) -> None:
         if frame == page.main_frame:
             state.navigations += 1
 
-    def requested(request: Request) -> None:
-        state.inflight[request] = state.tracing_paused
-
-    def ended(request: Request) -> None:
-        state.inflight.pop(request, None)
-
     page.on("framenavigated", navigated)
-    if tracing:
-        page.on("request", requested)
-        page.on("requestfinished", ended)
-        page.on("requestfailed", ended)

@@ -23,6 +23,11 @@ restarts a block or logs in again (``arm``), recording starts, at the first step
 the next navigation (so no secret typed before can be on the page), and is kept if the
 job fails. A batch's re-run of a transiently failed job, and ``rpa replay``, record from
 the start (they run with ``on-failure``).
+
+Which requests sent during a pause are still running is known from the page's request
+events, a message each, so they are listened to only from the first recording on:
+``start`` in the other modes, ``arm`` in ``on-retry``. A request sent before a context's
+first ``tracing.start`` is not in its network log at all.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from loguru import logger
 from rpa.browser import PlaywrightError
 
 if TYPE_CHECKING:
-    from playwright.async_api import BrowserContext
+    from playwright.async_api import BrowserContext, Request
 
     from rpa.artifacts import JobArtifacts
     from rpa.config import TraceMode
@@ -64,6 +69,7 @@ class TraceRecorder:
         if not self.enabled:
             return
         if self.armed:
+            watch_requests(job)
             await self._start()
         else:
             job.tracing_paused = True  # requests sent before recording may carry a secret
@@ -73,6 +79,7 @@ class TraceRecorder:
         if self.armed or not self.enabled:
             return
         self.armed = True
+        watch_requests(job)
         self.paused_at_navigation = job.navigations
         self.needs_navigation = True  # a secret may have been typed anywhere before
 
@@ -127,6 +134,21 @@ class TraceRecorder:
         for path in self.chunks:
             path.unlink(missing_ok=True)
         return []
+
+
+def watch_requests(job: JobState) -> None:
+    """Keep ``job.inflight``: the page's running requests, each with whether it was sent
+    while tracing was paused (it may carry a secret)."""
+
+    def requested(request: Request) -> None:
+        job.inflight[request] = job.tracing_paused
+
+    def ended(request: Request) -> None:
+        job.inflight.pop(request, None)
+
+    job.page.on("request", requested)
+    job.page.on("requestfinished", ended)
+    job.page.on("requestfailed", ended)
 
 
 async def _secrets_cleared(job: JobState) -> bool:

@@ -15,6 +15,7 @@ import time
 from typing import TYPE_CHECKING
 
 from rpa.browser import PlaywrightError, PlaywrightTimeoutError
+from rpa.errors import TemplateError
 from rpa.playbook.model import Condition, Locator, LocatorFields
 from rpa.playbook.render import render_model
 from rpa.playbook.template import evaluate, render
@@ -50,32 +51,84 @@ def _overlay(scope: Scope) -> LocatorFields | None:
 
 async def holds(scope: Scope, cond: Condition) -> bool:
     """Whether the condition holds now (no waiting)."""
-    page = scope.job.page
+    return await _holds(scope, cond, await _look_for(scope, cond, None))
+
+
+async def holds_unless_overlay(
+    scope: Scope, cond: Condition, overlay: LocatorFields
+) -> bool | None:
+    """Whether the condition holds now, or ``None`` when the progress overlay is up (the
+    condition is then not tested). A plain CSS overlay is looked at in the same call to
+    the page as the condition's plain CSS parts."""
+    look = await _look_for(scope, cond, overlay)
+    shown = look.visible(overlay) if look is not None else None
+    if shown is None:
+        shown = await overlay_shown(scope, overlay)
+    if shown:
+        return None
+    return await _holds(scope, cond, look)
+
+
+def _css_leaves(scope: Scope, cond: Condition) -> list[LocatorFields]:
+    """The plain CSS locators of the condition's ``visible``/``hidden`` tests, rendered."""
+    tested = cond.visible if cond.visible is not None else cond.hidden
+    if tested is not None:
+        try:
+            loc = _locator(scope, tested)
+        except TemplateError:  # perhaps never reached (``all``, ``any``): rendered again there
+            return []
+        return [loc] if plain_css(loc) else []
+    parts = cond.all or cond.any or ([cond.not_] if cond.not_ is not None else [])
+    return [loc for part in parts for loc in _css_leaves(scope, part)]
+
+
+async def _look_for(scope: Scope, cond: Condition, overlay: LocatorFields | None) -> Screen | None:
+    """One look at the page for the condition's plain CSS parts and the overlay (None when
+    there is nothing to look for, or the document went away under the look)."""
+    wanted = _css_leaves(scope, cond)
+    if overlay is not None and plain_css(overlay):
+        wanted.append(overlay)
+    if not wanted:
+        return None
+    try:
+        return await Screen.take(scope, wanted, text=False)
+    except PlaywrightError:  # a navigation replaced the document: ask Playwright
+        return None
+
+
+async def _visible(scope: Scope, loc: LocatorFields, look: Screen | None) -> bool:
+    answer = look.visible(loc) if look is not None else None
+    if answer is None:
+        return await locate.visible_now(scope.job.page, loc)
+    return answer
+
+
+async def _holds(scope: Scope, cond: Condition, look: Screen | None) -> bool:
     if cond.expr is not None:
         return bool(evaluate(cond.expr, scope.context()))
     if cond.visible is not None:
-        return await locate.visible_now(page, _locator(scope, cond.visible))
+        return await _visible(scope, _locator(scope, cond.visible), look)
     if cond.hidden is not None:
-        return not await locate.visible_now(page, _locator(scope, cond.hidden))
+        return not await _visible(scope, _locator(scope, cond.hidden), look)
     if cond.url is not None:
-        return url_matches(page.url, render(cond.url, scope.context()))
+        return url_matches(scope.job.page.url, render(cond.url, scope.context()))
     if cond.text is not None:
-        return await locate.visible_now(page, _text_locator(scope, cond.text))
+        return await locate.visible_now(scope.job.page, _text_locator(scope, cond.text))
     if cond.overlay_gone is not None:
         overlay = _overlay(scope)
-        return overlay is None or not await _overlay_shown(scope, overlay)
+        return overlay is None or not await overlay_shown(scope, overlay)
     if cond.all is not None:
         for part in cond.all:
-            if not await holds(scope, part):
+            if not await _holds(scope, part, look):
                 return False
         return True
     if cond.any is not None:
         for part in cond.any:
-            if await holds(scope, part):
+            if await _holds(scope, part, look):
                 return True
         return False
     if cond.not_ is not None:
-        return not await holds(scope, cond.not_)
+        return not await _holds(scope, cond.not_, look)
     raise ValueError("empty condition")
 
 
@@ -97,14 +150,31 @@ def visible_parts(scope: Scope, cond: Condition) -> list[LocatorFields] | None:
     return None
 
 
-# What the page shows, in one call: its rendered text (``innerText``: only what is laid
-# out and visible) with whitespace removed and lower-cased, and which CSS selectors match.
-_SCREEN_JS = """([selectors]) => {
-  const text = (document.body ? document.body.innerText : '').replace(/\\s+/g, '').toLowerCase();
-  const found = selectors.map((s) => {
-    try { return document.querySelector(s) !== null; } catch (e) { return true; }
+# A look at the page in one call. For each CSS selector: whether an element it matches is
+# visible as Playwright counts it (not hidden by style, a non-empty box; display:contents
+# by its children), null when querySelectorAll cannot parse it (Playwright's own CSS
+# extensions). Optionally the page's rendered text (innerText: only what is laid out and
+# visible), whitespace removed and lower-cased. And whether the page has open shadow roots,
+# which Playwright's CSS and text reach into and querySelectorAll and innerText do not.
+# And the HTTP status the document came with (null when unknown).
+_LOOK_JS = """([selectors, withText]) => {
+  const shown = (e) => {
+    const style = getComputedStyle(e);
+    if (style.display === 'contents') return Array.from(e.children).some(shown);
+    if (!e.checkVisibility({visibilityProperty: true})) return false;
+    const box = e.getBoundingClientRect();
+    return box.width > 0 && box.height > 0;
+  };
+  const visible = selectors.map((s) => {
+    try { return Array.from(document.querySelectorAll(s)).some(shown); } catch (e) { return null; }
   });
-  return [text, found];
+  let shadow = false;
+  for (const e of document.querySelectorAll('*')) { if (e.shadowRoot) { shadow = true; break; } }
+  const text = withText
+    ? (document.body ? document.body.innerText : '').replace(/\\s+/g, '').toLowerCase()
+    : '';
+  const status = performance.getEntriesByType('navigation')[0]?.responseStatus ?? null;
+  return [visible, text, shadow, status];
 }"""
 
 
@@ -112,26 +182,61 @@ def _squeezed(text: str) -> str:
     return "".join(text.split()).lower()
 
 
-class Screen:
-    """A quick look at the page that can tell, for most locators, that they cannot have a
-    visible match: a text that is not in the page's rendered text (whitespace and case
-    aside), a CSS selector that matches nothing. It never says a locator matches: what it
-    cannot rule out is tested with Playwright as usual. (Text inside shadow roots or
-    frames is not in ``innerText``; a screened locator there would be missed, and the
-    portal's detectors do not look there.)"""
+def plain_css(loc: LocatorFields) -> bool:
+    """A locator that is a CSS selector and nothing more (no text filter, no n-th pick)."""
+    return (
+        loc.css is not None
+        and loc.strategies() == ["css"]
+        and loc.has_text is None
+        and loc.nth is None
+    )
 
-    def __init__(self, text: str, found: dict[str, bool]) -> None:
+
+class Screen:
+    """A look at the page in one call (``_LOOK_JS``). It answers "is something visible"
+    exactly for a plain CSS locator, and can tell for most other locators that they cannot
+    have a visible match: a text not in the page's rendered text (whitespace and case
+    aside), a CSS selector with nothing visible. What it cannot answer is asked of
+    Playwright as usual. On a page with open shadow roots it answers only what it saw
+    (a visible match); everything else goes to Playwright."""
+
+    def __init__(
+        self,
+        text: str,
+        visible: dict[str, bool | None],
+        shadow: bool,
+        status: int | None = None,
+    ) -> None:
         self.text = text
-        self.found = found
+        self._visible = visible
+        self.shadow = shadow
+        self.status = status  # the document's HTTP status, if known
 
     @classmethod
-    async def take(cls, scope: Scope, locators: list[LocatorFields]) -> Screen:
+    async def take(cls, scope: Scope, locators: list[LocatorFields], *, text: bool) -> Screen:
         selectors = sorted({loc.css for loc in locators if loc.css is not None})
-        text, found = await scope.job.page.evaluate(_SCREEN_JS, [selectors])
-        return cls(str(text), dict(zip(selectors, (bool(f) for f in found), strict=True)))
+        visible, page_text, shadow, status = await scope.job.page.evaluate(
+            _LOOK_JS, [selectors, text]
+        )
+        answers = {
+            s: None if v is None else bool(v) for s, v in zip(selectors, visible, strict=True)
+        }
+        code = status if isinstance(status, int) and status > 0 else None
+        return cls(str(page_text) if text else "", answers, bool(shadow), code)
+
+    def visible(self, loc: LocatorFields) -> bool | None:
+        """Whether a plain CSS locator has a visible match; None: ask Playwright."""
+        if not plain_css(loc):
+            return None
+        seen = self._visible.get(loc.css or "")
+        if seen is False and self.shadow:
+            return None  # it may be inside a shadow root
+        return seen
 
     def ruled_out(self, loc: LocatorFields) -> bool:
         """True when ``loc`` surely has no visible match on the page."""
+        if self.shadow:
+            return False
         if loc.any_of:
             return all(self.ruled_out(alt) for alt in loc.any_of)
         if loc.has_text is not None and _squeezed(loc.has_text) not in self.text:
@@ -139,22 +244,21 @@ class Screen:
         if loc.text is not None:
             return _squeezed(loc.text) not in self.text
         if loc.css is not None:
-            return not self.found.get(loc.css, True)
+            return self._visible.get(loc.css) is False
         return False  # role, label, ...: only Playwright can tell
 
 
-_CSS_VISIBLE_JS = """(selector) => Array.from(document.querySelectorAll(selector)).some(
-  (e) => e.checkVisibility({visibilityProperty: true}))"""
-
-
-async def _overlay_shown(scope: Scope, overlay: LocatorFields) -> bool:
+async def overlay_shown(scope: Scope, overlay: LocatorFields) -> bool:
     """Whether the progress overlay is up. Asked before most steps, so a plain CSS
-    overlay (the usual kind) is checked by one small script rather than a locator query."""
-    if overlay.css is not None and overlay.strategies() == ["css"] and overlay.has_text is None:
+    overlay (the usual kind) is looked at by one small script rather than a locator query."""
+    if plain_css(overlay):
         try:
-            return bool(await scope.job.page.evaluate(_CSS_VISIBLE_JS, overlay.css))
+            look = await Screen.take(scope, [overlay], text=False)
         except PlaywrightError:  # a navigation replaced the document: ask the locator
-            pass
+            look = None
+        answer = look.visible(overlay) if look is not None else None
+        if answer is not None:
+            return answer
     return await locate.visible_now(scope.job.page, overlay)
 
 
@@ -183,7 +287,7 @@ async def wait_until(scope: Scope, cond: Condition, timeout_ms: int) -> bool:
         )
     if cond.overlay_gone is not None:
         overlay = _overlay(scope)
-        if overlay is None or not await _overlay_shown(scope, overlay):
+        if overlay is None or not await overlay_shown(scope, overlay):
             return True
         return await _wait_locator(scope, overlay, show=False, timeout_ms=timeout_ms)
     deadline = time.monotonic() + timeout_ms / 1000

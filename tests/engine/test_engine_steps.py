@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
 from rpa.challenges.base import Providers, SignRequest
 from rpa.challenges.testing import ScriptedChallenges, ScriptedSigner
-from rpa.events import ArtifactSaved, ChallengeWaiting
+from rpa.events import ArtifactSaved, ChallengeWaiting, StepRetried
 from tests.engine.harness import Harness
 
 
@@ -127,6 +128,48 @@ def test_steps_wait_for_the_progress_overlay_to_go(harness: Harness, tmp_path: P
         """,
     )
     assert run.result.outputs == {"result": "Details loaded", "seen": True}
+
+
+def test_a_click_waits_for_the_progress_overlay_over_it_to_go(
+    harness: Harness, tmp_path: Path
+) -> None:
+    run = harness.run(
+        tmp_path,
+        """
+        detect:
+          overlay: {css: .progress-overlay}
+        steps:
+          - goto: overlay.html
+          - click: Load details
+          - click: Next
+          - extract: {css: "#after", into: after}
+        outputs: {after: "{{ vars.after }}"}
+        """,
+    )
+    assert run.result.outputs == {"after": "Next after: Details loaded"}
+
+
+def test_a_click_under_an_overlay_that_stays_up_fails_as_transient(
+    harness: Harness, tmp_path: Path
+) -> None:
+    run = harness.run(
+        tmp_path,
+        """
+        detect:
+          overlay: {css: .progress-overlay}
+        steps:
+          - goto: overlay.html
+          - click: Load forever
+          - click: Next
+            timeout_ms: 1000
+            retry: {attempts: 2, delay: 0.1}
+        """,
+    )
+    assert run.outcome == "failed"
+    failure = run.result.failure
+    assert failure is not None and failure.kind == "transient"
+    assert "overlay" in failure.message
+    assert len(run.of(StepRetried)) == 1
 
 
 def test_a_failed_assert_fails_with_its_business_code(harness: Harness, tmp_path: Path) -> None:
@@ -271,3 +314,45 @@ def test_a_sign_method_with_no_signer_needs_input(harness: Harness, tmp_path: Pa
     run = harness.run(tmp_path, "steps:\n  - goto: sign.html\n  - sign: aadhaar\n")
     assert run.outcome == "needs-input"
     assert run.result.failure is not None and run.result.failure.code == "NO_SIGNER"
+
+
+# Selector -> what Playwright's ``locator(css).filter(visible=True)`` says of the page.
+VISIBILITY_CASES = {
+    "#shown": True,
+    "#gone": False,
+    "#unseen": False,
+    "#empty": False,
+    "#contents": True,  # display: contents, visible by its child
+    "#under-hidden": False,
+    ".inside": True,  # inside an open shadow root: Playwright's CSS reaches in
+    "#shown:has-text('Shown text')": True,  # Playwright's own CSS extension
+    "#nothing-here": False,
+}
+
+
+def test_a_plain_css_condition_is_answered_as_playwright_would(
+    harness: Harness, tmp_path: Path
+) -> None:
+    # Probes of plain CSS are answered by one look at the page, not a Playwright query each;
+    # the look must agree with Playwright, and hand to it what it cannot see (shadow roots,
+    # Playwright's own CSS).
+    steps = "\n".join(
+        f'          - set: {{seen: "{{{{ vars.seen + [{n}] }}}}"}}\n'
+        f"            when: {{visible: {{css: {json.dumps(css)}}}}}"
+        for n, css in enumerate(VISIBILITY_CASES)
+    )
+    run = harness.run(
+        tmp_path,
+        f"""
+        detect:
+          overlay: {{css: "#no-overlay-here"}}
+        steps:
+          - goto: visibility.html
+          - set: {{seen: []}}
+{steps}
+        outputs: {{seen: "{{{{ vars.seen }}}}"}}
+        """,
+    )
+    assert run.result.ok, run.result.failure
+    seen = [list(VISIBILITY_CASES)[n] for n in run.result.outputs["seen"]]
+    assert seen == [css for css, visible in VISIBILITY_CASES.items() if visible]
