@@ -260,15 +260,14 @@ class Executor:
         job = self.job
         overlay = job.detect.overlay
         try:
-            if overlay is not None and cond.expr is None and job.overlay_clear_at != job.actions:
-                answer = await conditions.holds_unless_overlay(scope, cond, overlay)
-                if answer is not None:
-                    job.overlay_clear_at = job.actions
-                    return answer
-            else:
+            if overlay is None or cond.expr is not None or job.overlay_clear_at == job.actions:
                 return await conditions.holds(scope, cond)
+            answer = await conditions.holds_unless_overlay(scope, cond, overlay)
         except Exception as exc:
             raise translate(exc) from exc
+        if answer is not None:
+            job.overlay_clear_at = job.actions
+            return answer
         await self._overlay_gone(scope, job.settings.step_timeout_ms)  # up: wait for it
         try:
             return await conditions.holds(scope, cond)
