@@ -143,16 +143,17 @@ def _newest_in(folder: Path, patterns: Sequence[str]) -> Path | None:
 
 
 def _on_system(
-    names: Sequence[str], paths: Sequence[str], path_env: str
-) -> tuple[Path, str] | None:
+    names: Sequence[str], paths: Sequence[str], path_env: str, *, shell: bool
+) -> BrowserChoice | None:
+    what = "Chromium's headless shell " if shell else ""
     for name in names:
         found = shutil.which(name, path=path_env)
         if found:
-            return Path(found), f"{name!r} found on PATH"
+            return BrowserChoice(Path(found), "system", f"{what}{name!r} found on PATH", shell)
     for candidate in paths:
         path = Path(candidate)
         if _is_executable(path):
-            return path, f"found at {path}"
+            return BrowserChoice(path, "system", f"{what}found at {path}", shell)
     return None
 
 
@@ -188,33 +189,26 @@ def resolve_browser(
             )
         return BrowserChoice(path, "setting", f"RPA_BROWSER_PATH is set to {path}", shell)
 
-    take_shell = headless and prefer_shell
     folder = playwright_dir if playwright_dir is not None else playwright_browsers_dir()
-    bundled_shell = _newest_in(folder, PLAYWRIGHT_SHELL_GLOBS)
-    shell_reason = f"Playwright's own Chromium headless shell in {folder}"
-    if take_shell and bundled_shell is not None:
-        return BrowserChoice(bundled_shell, "playwright", shell_reason, headless_shell=True)
-    bundled = _newest_in(folder, PLAYWRIGHT_GLOBS)
-    if bundled is not None:
-        return BrowserChoice(bundled, "playwright", f"Playwright's own Chromium in {folder}")
-
     path_env = os.environ.get("PATH", "") if search_path is None else search_path
-    system_shell = _on_system(SHELL_NAMES, shell_paths, path_env)
-    if take_shell and system_shell is not None:
-        path, how = system_shell
-        return BrowserChoice(path, "system", f"Chromium's headless shell {how}", True)
-    system = _on_system(SYSTEM_NAMES, system_paths, path_env)
-    if system is not None:
-        path, how = system
-        return BrowserChoice(path, "system", how)
+    found = _newest_in(folder, PLAYWRIGHT_SHELL_GLOBS)
+    reason = f"Playwright's own Chromium headless shell in {folder}"
+    bundled_shell = BrowserChoice(found, "playwright", reason, True) if found else None
+    found = _newest_in(folder, PLAYWRIGHT_GLOBS)
+    reason = f"Playwright's own Chromium in {folder}"
+    bundled = BrowserChoice(found, "playwright", reason) if found else None
+    system_shell = _on_system(SHELL_NAMES, shell_paths, path_env, shell=True)
+    system = _on_system(SYSTEM_NAMES, system_paths, path_env, shell=False)
 
-    # No full browser. A headless run can still use a headless shell, preferred or not.
-    if headless and bundled_shell is not None:
-        return BrowserChoice(bundled_shell, "playwright", shell_reason, headless_shell=True)
-    if headless and system_shell is not None:
-        path, how = system_shell
-        return BrowserChoice(path, "system", f"Chromium's headless shell {how}", True)
-    if bundled_shell is not None or system_shell is not None:
+    shells = [bundled_shell, system_shell]
+    if headless and prefer_shell:
+        order = [bundled_shell, bundled, system_shell, system]
+    else:  # a headless run takes a shell only when there is no full browser
+        order = [bundled, system, *(shells if headless else [])]
+    for choice in order:
+        if choice:
+            return choice
+    if any(shells):  # only shells, for a headed run
         raise BrowserNotFoundError(f"{HEADED_HELP}\n{NOT_FOUND_HELP}")
     raise BrowserNotFoundError(NOT_FOUND_HELP)
 
