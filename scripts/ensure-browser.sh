@@ -15,25 +15,24 @@ found() {
 c = resolve_browser(None, headless=sys.argv[1] == "headless")
 print(c.executable, c.headless_shell)' "$1" 2>/dev/null
 }
-complete() {
-  local headless headed
-  headless=$(found headless) && headed=$(found headed) && [ "${headless##* }" = "True" ]
+# Sets $headless and $headed to what found prints ("" when there is none).
+probe() {
+  headless=$(found headless) || headless=""
+  headed=$(found headed) || headed=""
 }
+complete() { [ -n "$headless" ] && [ -n "$headed" ] && [ "${headless##* }" = "True" ]; }
 report() {
-  local headless headed
-  if headless=$(found headless); then
-    echo "browser: ${headless% *} (headless runs)"
-  else
-    return 1
-  fi
-  if headed=$(found headed); then
-    [ "${headed% *}" = "${headless% *}" ] || echo "browser: ${headed% *} (headed runs)"
-  else
+  [ -n "$headless" ] || return 1
+  echo "browser: ${headless% *} (headless runs)"
+  if [ -z "$headed" ]; then
     echo "browser: no full browser for --headed runs (install chromium)"
+  elif [ "${headed% *}" != "${headless% *}" ]; then
+    echo "browser: ${headed% *} (headed runs)"
   fi
   [ "${headless##* }" = "True" ] || echo "browser: no headless shell; headless runs use the full browser (slower)"
 }
 
+probe
 if complete; then
   report
   exit 0
@@ -49,6 +48,7 @@ elif "$PY" -m playwright install chromium; then
   :
 fi
 
+probe
 if report; then
   exit 0
 fi
