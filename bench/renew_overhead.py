@@ -40,7 +40,9 @@ from rpa.playbook.model import Playbook
 from rpa.records import ClientRecord
 
 
-async def by_hand(browser: Browser, portal: BenchPortal, record: ClientRecord, out: Path) -> str:
+async def by_hand(
+    browser: Browser, api: httpx.AsyncClient, portal: BenchPortal, record: ClientRecord, out: Path
+) -> str:
     base = portal.portal_url
     context = await browser.new_context(accept_downloads=True)
     try:
@@ -50,8 +52,7 @@ async def by_hand(browser: Browser, portal: BenchPortal, record: ClientRecord, o
         await page.get_by_label("Username", exact=True).fill(record.portal_user or "")
         await page.get_by_label("Password", exact=True).fill(DEMO_SECRETS["DEMO_PORTAL_PASSWORD"])
         captcha_id = await page.locator("#captchaImage").get_attribute("data-captcha-id")
-        async with httpx.AsyncClient() as api:
-            answer = (await api.get(f"{portal.url}/__mock__/captcha/{captcha_id}")).json()
+        answer = (await api.get(f"{portal.url}/__mock__/captcha/{captcha_id}")).json()
         await page.get_by_label("Captcha", exact=True).fill(answer["answer"])
         await page.get_by_role("button", name="Login", exact=True).click()
         await page.wait_for_url("**actionVal=dashboard**")
@@ -110,6 +111,7 @@ async def main(rounds: int, trace: str) -> None:
         async with (
             open_browser(settings, headless=True) as session,
             async_playwright() as playwright,
+            httpx.AsyncClient() as api,  # one client for the script's run, made beforehand
         ):
             hand_browser = await playwright.chromium.launch(**hand_options)
 
@@ -120,7 +122,7 @@ async def main(rounds: int, trace: str) -> None:
                 return str(result.outputs["ack_number"])
 
             async def with_hand() -> str:
-                return await by_hand(hand_browser, portal, record, Path(tmp))
+                return await by_hand(hand_browser, api, portal, record, Path(tmp))
 
             agent_s: list[float] = []
             hand_s: list[float] = []

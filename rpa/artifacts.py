@@ -42,17 +42,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_FIELDS: dict[type[Event], tuple[str, ...]] = {}
+
+
+def _described_fields(kind: type[Event]) -> tuple[str, ...]:
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(kind) if f.name not in ("job_id", "at"))
+        _FIELDS[kind] = names
+    return names
+
+
 def describe_event(event: Event) -> str:
     """``12:00:01.234 StepFinished step='login/#2 fill' status=ok duration_s=0.12``"""
-    fields = {
-        f.name: _plain(getattr(event, f.name))
-        for f in dataclasses.fields(event)
-        if f.name not in ("job_id", "at") and getattr(event, f.name) not in (None, {}, "")
-    }
-    body = " ".join(
-        f"{k}={json.dumps(v, default=str, ensure_ascii=False)}" for k, v in fields.items()
-    )
-    return f"{event.at:%H:%M:%S.%f}"[:-3] + f" {type(event).__name__} {body}"
+    parts = [f"{event.at:%H:%M:%S.%f}"[:-3], type(event).__name__]
+    for name in _described_fields(type(event)):
+        value = getattr(event, name)
+        if value is None or value == "" or value == {}:
+            continue
+        parts.append(f"{name}={json.dumps(_plain(value), default=str, ensure_ascii=False)}")
+    return " ".join(parts)
 
 
 class JobArtifacts:

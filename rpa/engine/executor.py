@@ -491,6 +491,8 @@ class Executor:
 
 
 async def _document_loaded(job: JobState) -> None:
+    if job.loaded_navigation == job.navigations:
+        return  # its DOMContentLoaded has been seen (asking Playwright costs a waiter)
     try:
         await job.page.wait_for_load_state("domcontentloaded", timeout=job.settings.step_timeout_ms)
     except PlaywrightError as exc:  # the probes that follow see what there is

@@ -378,10 +378,15 @@ def _client_label(client: Mapping[str, Any]) -> str | None:
 
 
 def _watch(page: Page, state: JobState) -> None:
-    """Count main-frame navigations (the trace recorder watches requests, when it must)."""
+    """Count main-frame navigations, and note the last one whose document has loaded (the
+    trace recorder watches requests, when it must)."""
 
     def navigated(frame: Frame) -> None:
         if frame == page.main_frame:
             state.navigations += 1
 
+    def loaded(_: Page) -> None:
+        state.loaded_navigation = state.navigations
+
     page.on("framenavigated", navigated)
+    page.on("domcontentloaded", loaded)

@@ -35,10 +35,7 @@ class JournalListener:
                 j.job_started(event.job_id)
                 j.add_timeline(event.job_id, "run-started", at=at, detail=event.playbook)
             case StepStarted():
-                j.job_step(event.job_id, event.step)
-                j.add_timeline(
-                    event.job_id, "step-started", at=at, step=event.step, kind=event.kind
-                )
+                j.step_started(event.job_id, event.step, kind=event.kind, at=at)
             case StepRetried():
                 j.add_timeline(
                     event.job_id,

@@ -255,9 +255,11 @@ class Journal:
                 (now_iso(), job_id),
             )
 
-    def job_step(self, job_id: str, step: str) -> None:
+    def step_started(self, job_id: str, step: str, *, kind: str, at: str | None = None) -> None:
+        """The job's current step, and its ``step-started`` row, in one transaction."""
         with self._write(durable=False) as db:
             db.execute("UPDATE jobs SET current_step = ? WHERE id = ?", (mask(step), job_id))
+            _insert_timeline(db, job_id, "step-started", at=at, step=step, kind=kind)
 
     def job_finished(
         self,
@@ -346,19 +348,16 @@ class Journal:
         detail: str | None = None,
     ) -> None:
         with self._write(durable=False) as db:
-            db.execute(
-                "INSERT INTO timeline (job_id, at, event, step, kind, status, duration_s, detail)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    job_id,
-                    at or now_iso(),
-                    event,
-                    _masked(step),
-                    kind,
-                    status,
-                    duration_s,
-                    _masked(detail),
-                ),
+            _insert_timeline(
+                db,
+                job_id,
+                event,
+                at=at,
+                step=step,
+                kind=kind,
+                status=status,
+                duration_s=duration_s,
+                detail=detail,
             )
 
     def timeline(self, job_id: str) -> list[TimelineRow]:
@@ -518,3 +517,22 @@ def _job_row(row: sqlite3.Row) -> JobRow:
     data["check_mode"] = bool(data["check_mode"])
     data["result"] = json.loads(data["result"] or "{}")
     return JobRow(**data)
+
+
+def _insert_timeline(
+    db: sqlite3.Connection,
+    job_id: str,
+    event: str,
+    *,
+    at: str | None = None,
+    step: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    duration_s: float | None = None,
+    detail: str | None = None,
+) -> None:
+    db.execute(
+        "INSERT INTO timeline (job_id, at, event, step, kind, status, duration_s, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (job_id, at or now_iso(), event, _masked(step), kind, status, duration_s, _masked(detail)),
+    )

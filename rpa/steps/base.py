@@ -93,6 +93,7 @@ class JobState:
     sleep: Sleep | None = None
     secret_inputs: list[PwLocator] = field(default_factory=list)  # masked in screenshots
     navigations: int = 0  # main-frame navigations so far
+    loaded_navigation: int = -1  # `navigations` when the main frame's DOM last loaded
     actions: int = 0  # steps so far that acted on the page (clicked, typed, navigated, ...)
     overlay_clear_at: int | None = None  # `actions` when the overlay was last seen gone
     tracing_paused: bool = False  # set by the trace recorder around secrets

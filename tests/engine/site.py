@@ -5,6 +5,7 @@ download. Served by ``http.server`` in a thread; ``Site.state`` counts what happ
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -127,6 +128,16 @@ class Handler(BaseHTTPRequestHandler):
                 self.redirect("/login.html?expired=1")
             else:
                 self.send(200, _page("Members", "<h1>Members area</h1>"))
+        elif path == "/slow-body":
+            # the document commits at once; its refusal arrives a moment later
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(b"<!doctype html><html><body><p>Loading</p>" + b" " * 2048)
+            self.wfile.flush()
+            time.sleep(0.6)
+            self.wfile.write(b"<p class=refusal>Refused: the PAN does not match</p></body></html>")
+            self.close_connection = True
         elif path == "/cert.pdf":
             self.send(
                 200,

@@ -271,6 +271,26 @@ def test_a_locator_that_matches_nothing_means_the_portal_changed(
     assert run.of(StepRetried) == []
 
 
+def test_a_page_a_click_opened_is_read_for_errors_once_its_document_has_loaded(
+    harness: Harness, tmp_path: Path
+) -> None:
+    run = harness.run(
+        tmp_path,
+        """
+        detect:
+          errors:
+            - when: {text: "Refused: the PAN does not match"}
+              code: PAN_MISMATCH
+        steps:
+          - goto: slow-link.html
+          - click: Next
+        """,
+    )
+    failure = run.result.failure
+    assert failure is not None
+    assert (failure.kind, failure.code) == ("business", "PAN_MISMATCH")
+
+
 def test_a_portal_error_message_becomes_a_business_error_with_its_code(
     harness: Harness, tmp_path: Path
 ) -> None:
