@@ -35,7 +35,6 @@ from rpa.errors import (
     SessionExpiredError,
     StepError,
     TemplateError,
-    TransientError,
 )
 from rpa.events import StepFinished, StepRetried, StepStarted, StepStatus, SubmitDone, SubmitIntent
 from rpa.masking import mask
@@ -47,10 +46,10 @@ from rpa.playbook.render import render_model
 from rpa.playbook.template import render_deep, render_value
 from rpa.steps import conditions, get_handler
 from rpa.steps.base import JobState, Scope, Sleep, StepContext, is_secret
-from rpa.steps.locate import seconds
 
-# Kinds that touch page elements: they wait for the portal's progress overlay first.
-NO_OVERLAY_WAIT = frozenset({"goto", "set", "log", "fail", "block", "use"})
+# Kinds that touch page elements: they wait for the portal's progress overlay first. A
+# wait_for/assert waits for it together with its condition (``conditions.wait_settled``).
+NO_OVERLAY_WAIT = frozenset({"goto", "set", "log", "fail", "block", "use", "wait_for", "assert"})
 # Pointer actions whose Playwright call waits until the element is the hit target of the
 # pointer, so until a click-blocking overlay over it has gone (unless ``force``): no overlay
 # wait of ours before them. One that times out covered is transient (``locate.acting``).
@@ -268,7 +267,7 @@ class Executor:
         if answer is not None:
             job.overlay_clear_at = job.actions
             return answer
-        await self._overlay_gone(scope, job.settings.step_timeout_ms)  # up: wait for it
+        await conditions.overlay_gone(scope, job.settings.step_timeout_ms)  # up: wait for it
         try:
             return await conditions.holds(scope, cond)
         except Exception as exc:
@@ -395,7 +394,7 @@ class Executor:
             and step.kind not in NO_OVERLAY_WAIT
             and not (step.kind in HIT_TARGET_KINDS and not getattr(args, "force", False))
         ):
-            await self._overlay_gone(scope, timeout)
+            await conditions.overlay_gone(scope, timeout)
         navigations = job.navigations
         if step.kind not in READING_KINDS:
             job.actions += 1
@@ -413,19 +412,6 @@ class Executor:
             if found is not None:
                 raise found
         return result
-
-    async def _overlay_gone(self, scope: Scope, timeout_ms: int) -> None:
-        job = self.job
-        overlay = job.detect.overlay
-        assert overlay is not None
-        if job.overlay_clear_at == job.actions:
-            return  # seen gone, and nothing done since that could raise it again
-        if not await conditions.wait_until(scope, Condition(overlay_gone=True), timeout_ms):
-            raise TransientError(
-                f"the portal's progress overlay ({overlay.describe()}) stayed up for "
-                f"{seconds(timeout_ms)}"
-            )
-        job.overlay_clear_at = job.actions
 
     # --- blocks and use ---------------------------------------------------------------------
 

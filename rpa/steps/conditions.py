@@ -15,7 +15,7 @@ import time
 from typing import TYPE_CHECKING
 
 from rpa.browser import PlaywrightError, PlaywrightTimeoutError
-from rpa.errors import TemplateError
+from rpa.errors import TemplateError, TransientError
 from rpa.playbook.model import Condition, Locator, LocatorFields
 from rpa.playbook.render import render_model
 from rpa.playbook.template import evaluate, render
@@ -157,14 +157,18 @@ def visible_parts(scope: Scope, cond: Condition) -> list[LocatorFields] | None:
 # visible), whitespace removed and lower-cased. And whether the page has open shadow roots,
 # which Playwright's CSS and text reach into and querySelectorAll and innerText do not.
 # And the HTTP status the document came with (null when unknown).
-_LOOK_JS = """([selectors, withText]) => {
+_SHOWN_JS = """
   const shown = (e) => {
     const style = getComputedStyle(e);
     if (style.display === 'contents') return Array.from(e.children).some(shown);
     if (!e.checkVisibility({visibilityProperty: true})) return false;
     const box = e.getBoundingClientRect();
     return box.width > 0 && box.height > 0;
-  };
+  };"""
+_LOOK_JS = (
+    """([selectors, withText]) => {"""
+    + _SHOWN_JS
+    + """
   const visible = selectors.map((s) => {
     try { return Array.from(document.querySelectorAll(s)).some(shown); } catch (e) { return null; }
   });
@@ -176,6 +180,25 @@ _LOOK_JS = """([selectors, withText]) => {
   const status = performance.getEntriesByType('navigation')[0]?.responseStatus ?? null;
   return [visible, text, shadow, status];
 }"""
+)
+
+# A wait in the page (``page.wait_for_function``, polled every animation frame, across
+# navigations) until the overlay is not visible and a tree of plain CSS tests holds:
+# {v: css} visible, {h: css} hidden, {all: [...]}, {any: [...]}, {not: t}. It throws where
+# it cannot answer as Playwright would: open shadow roots, CSS querySelectorAll rejects.
+_WAIT_JS = (
+    """([tree, overlay]) => {"""
+    + _SHOWN_JS
+    + """
+  for (const e of document.querySelectorAll('*')) {
+    if (e.shadowRoot) throw new Error('rpa: the page has shadow roots');
+  }
+  const seen = (s) => Array.from(document.querySelectorAll(s)).some(shown);
+  const holds = (t) => 'v' in t ? seen(t.v) : 'h' in t ? !seen(t.h)
+    : 'all' in t ? t.all.every(holds) : 'any' in t ? t.any.some(holds) : !holds(t.not);
+  return (overlay === null || !seen(overlay)) && holds(tree);
+}"""
+)
 
 
 def _squeezed(text: str) -> str:
@@ -269,6 +292,78 @@ async def _wait_locator(scope: Scope, loc: LocatorFields, *, show: bool, timeout
     except PlaywrightTimeoutError:
         return False
     return True
+
+
+def overlay_stuck(overlay: LocatorFields, timeout_ms: int) -> TransientError:
+    return TransientError(
+        f"the portal's progress overlay ({overlay.describe()}) stayed up for "
+        f"{locate.seconds(timeout_ms)}"
+    )
+
+
+async def overlay_gone(scope: Scope, timeout_ms: int) -> None:
+    """Wait for the progress overlay to go (a transient failure if it stays up), unless it
+    was seen gone since the last action."""
+    job = scope.job
+    overlay = job.detect.overlay
+    if overlay is None or job.overlay_clear_at == job.actions:
+        return
+    if not await wait_until(scope, Condition(overlay_gone=True), timeout_ms):
+        raise overlay_stuck(overlay, timeout_ms)
+    job.overlay_clear_at = job.actions
+
+
+def css_tree(scope: Scope, cond: Condition) -> dict[str, object] | None:
+    """The condition as a tree of plain CSS tests for ``_WAIT_JS``, rendered; ``None`` when
+    a part of it is anything else (text, url, expr, a Playwright-only locator)."""
+    tested = cond.visible if cond.visible is not None else cond.hidden
+    if tested is not None:
+        try:
+            loc = _locator(scope, tested)
+        except TemplateError:
+            return None
+        if not plain_css(loc):
+            return None
+        return {"v" if cond.visible is not None else "h": loc.css}
+    if cond.all is not None or cond.any is not None:
+        parts = [css_tree(scope, part) for part in (cond.all or cond.any or [])]
+        if not parts or any(part is None for part in parts):
+            return None
+        return {"all" if cond.all is not None else "any": parts}
+    if cond.not_ is not None:
+        inner = css_tree(scope, cond.not_)
+        return None if inner is None else {"not": inner}
+    return None
+
+
+async def wait_settled(scope: Scope, cond: Condition, timeout_ms: int) -> bool:
+    """Wait up to ``timeout_ms`` for the progress overlay to go and the condition to hold;
+    whether it came to hold (an overlay that stays up is a transient failure). A condition
+    of plain CSS tests and a plain CSS overlay are waited for together, in one wait in the
+    page; anything else waits for the overlay, then for the condition."""
+    job = scope.job
+    overlay = job.detect.overlay
+    if overlay is None or job.overlay_clear_at == job.actions:
+        return await wait_until(scope, cond, timeout_ms)
+    started = time.monotonic()
+    tree = css_tree(scope, cond) if plain_css(overlay) else None
+    if tree is not None:
+        try:
+            await job.page.wait_for_function(
+                _WAIT_JS, arg=[tree, overlay.css], polling="raf", timeout=timeout_ms
+            )
+        except PlaywrightTimeoutError:
+            if await overlay_shown(scope, overlay):
+                raise overlay_stuck(overlay, timeout_ms) from None
+            return False
+        except PlaywrightError:
+            pass  # the page cannot tell (shadow roots, Playwright's own CSS): wait as usual
+        else:
+            job.overlay_clear_at = job.actions
+            return True
+    left = max(0, timeout_ms - int((time.monotonic() - started) * 1000))
+    await overlay_gone(scope, left)
+    return await wait_until(scope, cond, left)
 
 
 async def wait_until(scope: Scope, cond: Condition, timeout_ms: int) -> bool:

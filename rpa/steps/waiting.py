@@ -8,14 +8,14 @@ from rpa.playbook.model import Locator
 from rpa.playbook.render import render_model
 from rpa.playbook.template import render
 from rpa.steps.base import StepContext
-from rpa.steps.conditions import wait_until
+from rpa.steps.conditions import wait_settled
 from rpa.steps.locate import nothing_matches, seconds
 from rpa.steps.registry import handler
 
 
 @handler("wait_for")
 async def wait_for(ctx: StepContext, args: WaitForArgs) -> None:
-    if await wait_until(ctx.scope, args, ctx.timeout_ms):
+    if await wait_settled(ctx.scope, args, ctx.timeout_ms):
         return
     context = ctx.scope.context()
     if args.visible is not None:
@@ -27,6 +27,6 @@ async def wait_for(ctx: StepContext, args: WaitForArgs) -> None:
 
 @handler("assert")
 async def assert_(ctx: StepContext, args: AssertArgs) -> None:
-    if await wait_until(ctx.scope, args, ctx.timeout_ms):
+    if await wait_settled(ctx.scope, args, ctx.timeout_ms):
         return
     raise BusinessError(args.message or f"assertion failed: {args.describe()}", code=args.code)

@@ -172,6 +172,72 @@ def test_a_click_under_an_overlay_that_stays_up_fails_as_transient(
     assert len(run.of(StepRetried)) == 1
 
 
+def test_a_wait_for_ends_once_the_overlay_has_gone_too(harness: Harness, tmp_path: Path) -> None:
+    run = harness.run(
+        tmp_path,
+        """
+        detect:
+          overlay: {css: .progress-overlay}
+        steps:
+          - goto: overlay.html
+          - click: Load details
+          - wait_for: {visible: {css: "#result"}}
+          - extract: {css: "#overlay", attribute: style, into: overlay}
+        outputs: {overlay: "{{ vars.overlay }}"}
+        """,
+    )
+    assert run.result.outputs == {"overlay": "display: none;"}
+
+
+def test_a_wait_for_under_an_overlay_that_stays_up_fails_as_transient(
+    harness: Harness, tmp_path: Path
+) -> None:
+    # the buttons are visible all along: only the overlay keeps the wait from ending
+    run = harness.run(
+        tmp_path,
+        """
+        detect:
+          overlay: {css: .progress-overlay}
+        steps:
+          - goto: overlay.html
+          - click: Load forever
+          - wait_for: {visible: {css: button}}
+            timeout_ms: 800
+        """,
+    )
+    failure = run.result.failure
+    assert failure is not None and failure.kind == "transient"
+    assert "overlay" in failure.message
+
+
+def test_a_wait_for_css_the_page_cannot_answer_is_asked_of_playwright(
+    harness: Harness, tmp_path: Path
+) -> None:
+    # After a click (nothing has looked at the page since), a wait of plain CSS runs in the
+    # page; inside a shadow root and for Playwright's own CSS it must hand over to Playwright.
+    def waits(condition: str) -> str:
+        return f"""
+        detect:
+          overlay: {{css: "#no-overlay-here"}}
+        steps:
+          - goto: visibility.html
+          - click: {{css: "#shown"}}
+          - wait_for: {condition}
+            timeout_ms: 800
+        """
+
+    for name in ("inside", "hidden", "has-text"):
+        (tmp_path / name).mkdir()
+    inside = harness.run(tmp_path / "inside", waits('{visible: {css: ".inside"}}'))
+    assert inside.result.ok, inside.result.failure
+    not_hidden = harness.run(tmp_path / "hidden", waits('{hidden: {css: ".inside"}}'))
+    assert not_hidden.outcome == "failed"
+    has_text = harness.run(
+        tmp_path / "has-text", waits("{visible: {css: \"div:has-text('Shown')\"}}")
+    )
+    assert has_text.result.ok, has_text.result.failure
+
+
 def test_a_failed_assert_fails_with_its_business_code(harness: Harness, tmp_path: Path) -> None:
     run = harness.run(
         tmp_path,
