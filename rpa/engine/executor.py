@@ -57,7 +57,9 @@ HIT_TARGET_KINDS = frozenset({"click", "check"})
 OFF_PAGE_KINDS = frozenset({"set", "log", "fail"})  # never call the browser
 # Kinds that only read the page: the overlay (which the portal raises while it answers
 # something we did) cannot come back after one of them.
-READING_KINDS = frozenset({"set", "log", "fail", "extract", "assert", "wait_for", "screenshot"})
+READING_KINDS = frozenset(
+    {"set", "log", "fail", "extract", "read", "assert", "wait_for", "screenshot"}
+)
 
 
 class Stop(Exception):

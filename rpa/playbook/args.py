@@ -8,6 +8,8 @@ before the step runs; conditions are evaluated, not rendered.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -21,6 +23,13 @@ from rpa.playbook.model import (
     Spec,
     Text,
 )
+
+
+def _identifiers(names: Iterable[str]) -> None:
+    bad = [name for name in names if not re.match(IDENTIFIER, name)]
+    if bad:
+        raise ValueError(f"variable names must be identifiers: {', '.join(bad)}")
+
 
 # --- page actions ---------------------------------------------------------------------------
 
@@ -74,8 +83,9 @@ class AssertArgs(Condition):
 # --- values -------------------------------------------------------------------------------
 
 
-class ExtractArgs(Locator):
-    into: str = Field(pattern=IDENTIFIER, description="Store the value in vars.<into>")
+class ReadField(Locator):
+    """What to read, and how much of it to keep."""
+
     attribute: str | None = Field(None, description="Read this attribute instead of the text")
     regex: str | None = Field(None, description="Keep only what this regular expression matches")
     group: int | str | None = Field(
@@ -83,16 +93,29 @@ class ExtractArgs(Locator):
     )
 
 
+class ExtractArgs(ReadField):
+    into: str = Field(pattern=IDENTIFIER, description="Store the value in vars.<into>")
+
+
+class ReadArgs(Spec):
+    fields: dict[str, ReadField] = Field(
+        min_length=1,
+        description="vars to set: name → what to read (a locator, and attribute/regex/group "
+        "as in extract)",
+    )
+
+    @model_validator(mode="after")
+    def _names(self) -> ReadArgs:
+        _identifiers(self.fields)
+        return self
+
+
 class SetArgs(Spec):
     values: dict[str, Any] = Field(description="vars to set: name → value (templates allowed)")
 
     @model_validator(mode="after")
     def _names(self) -> SetArgs:
-        import re
-
-        bad = [k for k in self.values if not re.match(IDENTIFIER, k)]
-        if bad:
-            raise ValueError(f"variable names must be identifiers: {', '.join(bad)}")
+        _identifiers(self.values)
         return self
 
 
@@ -184,6 +207,8 @@ __all__ = [
     "LogArgs",
     "OtpArgs",
     "PressArgs",
+    "ReadArgs",
+    "ReadField",
     "ScreenshotArgs",
     "SelectArgs",
     "SetArgs",

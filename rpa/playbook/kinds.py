@@ -63,6 +63,7 @@ KINDS: dict[str, KindSpec] = {
         ),
         KindSpec("assert", a.AssertArgs, "Fail with a business error unless a condition holds"),
         KindSpec("extract", a.ExtractArgs, "Read text off the page into a variable"),
+        KindSpec("read", a.ReadArgs, "Read several values off the page at once", wrap="fields"),
         KindSpec("set", a.SetArgs, "Set variables", wrap="values"),
         KindSpec("log", a.LogArgs, "Write a line to the job's log", _key("message"), "the message"),
         KindSpec(

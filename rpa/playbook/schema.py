@@ -25,13 +25,18 @@ def _defs(models: list[type[BaseModel]]) -> tuple[dict[str, Any], dict[str, Any]
     return {m.__name__: refs[(m, "validation")] for m in models}, top.get("$defs", {})
 
 
-def _kind_schema(name: str, refs: dict[str, Any]) -> dict[str, Any]:
+def _kind_schema(name: str, refs: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     spec = KINDS[name]
     if spec.model is None:  # block
         return {"type": "array", "items": STEP_REF, "minItems": 1, "description": spec.summary}
     ref = refs[spec.model.__name__]
-    if spec.wrap is not None:
-        return {"type": "object", "description": spec.summary, "additionalProperties": True}
+    if spec.wrap is not None:  # the mapping written is the wrapped field's value
+        wrapped = defs[spec.model.__name__]["properties"][spec.wrap]
+        return {
+            "type": "object",
+            "description": spec.summary,
+            "additionalProperties": wrapped.get("additionalProperties", True),
+        }
     if spec.shorthand is None:
         return {**ref, "description": spec.summary}
     short = {"type": ["string", "number"], "description": spec.shorthand_doc or ""}
@@ -47,7 +52,7 @@ def playbook_schema() -> dict[str, Any]:
     block_options["always"] = {"type": "array", "items": STEP_REF, "description": "Run always"}
     shapes = []
     for name, spec in KINDS.items():
-        properties = {**options, name: _kind_schema(name, refs)}
+        properties = {**options, name: _kind_schema(name, refs, defs)}
         if spec.model is None:
             properties.update(block_options)
         shapes.append(

@@ -7,8 +7,8 @@ goto                    rpa/steps/navigation.py
 click, fill, select,    rpa/steps/interaction.py
 check, upload, press
 wait_for, assert        rpa/steps/waiting.py
-extract, set, log,      rpa/steps/data.py
-fail
+extract, read, set,     rpa/steps/data.py
+log, fail
 screenshot, download    rpa/steps/capture.py
 otp, captcha, sign      rpa/steps/challenges.py (providers: rpa/challenges/base.py)
 block, use              the engine itself: rpa/engine/executor.py

@@ -157,7 +157,7 @@ def visible_parts(scope: Scope, cond: Condition) -> list[LocatorFields] | None:
 # visible), whitespace removed and lower-cased. And whether the page has open shadow roots,
 # which Playwright's CSS and text reach into and querySelectorAll and innerText do not.
 # And the HTTP status the document came with (null when unknown).
-_SHOWN_JS = """
+SHOWN_JS = """
   const shown = (e) => {
     const style = getComputedStyle(e);
     if (style.display === 'contents') return Array.from(e.children).some(shown);
@@ -167,7 +167,7 @@ _SHOWN_JS = """
   };"""
 _LOOK_JS = (
     """([selectors, withText]) => {"""
-    + _SHOWN_JS
+    + SHOWN_JS
     + """
   const visible = selectors.map((s) => {
     try { return Array.from(document.querySelectorAll(s)).some(shown); } catch (e) { return null; }
@@ -188,7 +188,7 @@ _LOOK_JS = (
 # it cannot answer as Playwright would: open shadow roots, CSS querySelectorAll rejects.
 _WAIT_JS = (
     """([tree, overlay]) => {"""
-    + _SHOWN_JS
+    + SHOWN_JS
     + """
   for (const e of document.querySelectorAll('*')) {
     if (e.shadowRoot) throw new Error('rpa: the page has shadow roots');

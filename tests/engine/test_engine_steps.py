@@ -258,6 +258,74 @@ def test_a_failed_assert_fails_with_its_business_code(harness: Harness, tmp_path
     )
 
 
+def test_read_takes_several_values_off_the_page_at_once(harness: Harness, tmp_path: Path) -> None:
+    # the first visible match, as extract reads it; a field not shown yet is waited for
+    run = harness.run(
+        tmp_path,
+        """
+        steps:
+          - goto: read.html
+          - read:
+              ack: {css: "#ack", regex: "(IEC/[A-Z]+/\\\\d{4}/\\\\d+)"}
+              filed: {css: "#filed", attribute: data-day}
+              status: {css: ".status"}
+              bank: {css: "#late"}
+        outputs: {ack: "{{ vars.ack }}", filed: "{{ vars.filed }}", status: "{{ vars.status }}",
+                  bank: "{{ vars.bank }}"}
+        """,
+    )
+    assert run.result.ok, run.result.failure
+    assert run.result.outputs == {
+        "ack": "IEC/UPD/2026/123",
+        "filed": "2026-12-01",
+        "status": "In Progress",
+        "bank": "Bank verified",
+    }
+
+
+def test_read_agrees_with_extract_on_a_page_with_a_shadow_root(
+    harness: Harness, tmp_path: Path
+) -> None:
+    # Playwright's CSS reaches into shadow roots; one look with querySelectorAll does not
+    run = harness.run(
+        tmp_path,
+        """
+        steps:
+          - goto: read.html
+          - read:
+              note: {css: ".note"}
+              inside: {css: "host-note p"}
+          - extract: {css: ".note", into: note_by_extract}
+        outputs:
+          note: "{{ vars.note }}"
+          inside: "{{ vars.inside }}"
+          extracted: "{{ vars.note_by_extract }}"
+        """,
+    )
+    assert run.result.ok, run.result.failure
+    outputs = run.result.outputs
+    assert outputs["note"] == outputs["extracted"] and outputs["inside"] == "In the shadow"
+
+
+def test_read_of_a_field_the_page_lacks_means_the_portal_changed(
+    harness: Harness, tmp_path: Path
+) -> None:
+    run = harness.run(
+        tmp_path,
+        """
+        steps:
+          - goto: read.html
+          - read:
+              ack: {css: "#ack"}
+              missing: {css: "#nowhere"}
+            timeout_ms: 500
+        """,
+    )
+    failure = run.result.failure
+    assert failure is not None and failure.kind == "portal-changed"
+    assert "#nowhere" in failure.message
+
+
 def test_a_download_is_saved_hashed_and_checked(harness: Harness, tmp_path: Path) -> None:
     run = harness.run(
         tmp_path,

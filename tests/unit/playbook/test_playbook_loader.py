@@ -144,13 +144,29 @@ def test_a_var_set_anywhere_in_the_playbook_may_be_used(write, load: Load) -> No
         write("""
         vars: {a: 1}
         steps:
-          - log: "{{ vars.a }} {{ vars.b }} {{ vars.c }} {{ vars.d.sha256 }}"
+          - log: "{{ vars.a }} {{ vars.b }} {{ vars.c }} {{ vars.d.sha256 }} {{ vars.e }}"
           - set: {b: 2}
           - extract: {css: "#x", into: c}
           - download: {text: Get, save_as: x.pdf}
             register: d
+          - read: {e: {css: "#e"}, f: {label: F, attribute: value}}
         """)
     )
+
+
+def test_a_read_field_must_be_named_as_a_variable_and_locate_something(
+    write, issues: Issues
+) -> None:
+    found = issues(
+        write("""
+        steps:
+          - read: {"not a name": {css: "#x"}}
+          - read: {a: {attribute: value}}
+          - read: {}
+        """)
+    )
+    assert [i.line for i in found] == [2, 3, 4]
+    assert "variable names must be identifiers: not a name" in found[0].message
 
 
 def test_an_unknown_root_name_is_refused(write, issues: Issues) -> None:
