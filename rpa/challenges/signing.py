@@ -84,20 +84,18 @@ def code_for(message: str, table: tuple[tuple[str, str], ...], default: str) -> 
     return next((code for fragment, code in table if fragment.lower() in lowered), default)
 
 
-async def _first_visible(page: Page, *locators: Locator, timeout_ms: int) -> int:
+async def _first_visible(*locators: Locator, timeout_ms: int) -> int:
     """Wait until one of ``locators`` is visible; return its index."""
-    combined = locators[0]
-    for other in locators[1:]:
-        combined = combined.or_(other)
     try:
         # .first alone would pick the first match in the document, visible or not
-        await combined.filter(visible=True).first.wait_for(state="visible", timeout=timeout_ms)
+        return await _race(
+            *(
+                locator.filter(visible=True).first.wait_for(state="visible", timeout=timeout_ms)
+                for locator in locators
+            )
+        )
     except PlaywrightTimeoutError as exc:
         raise TransientError(f"the portal did not answer in {timeout_ms} ms") from exc
-    for index, locator in enumerate(locators):
-        if await locator.first.is_visible():
-            return index
-    return 0
 
 
 def _param(params: Mapping[str, Any], name: str, *, what: str) -> str:
@@ -135,7 +133,7 @@ class DscSigner:
         dialog = page.get_by_role("dialog", name=ids.dialog_name)
         page_error = page.locator(ids.page_error)
         try:
-            if await _first_visible(page, dialog, page_error, timeout_ms=wait) == 1:
+            if await _first_visible(dialog, page_error, timeout_ms=wait) == 1:
                 raise await _page_refusal(page_error)
             device = dialog.get_by_label(ids.device_label, exact=True)
             offered = [o.strip() for o in await device.locator("option").all_inner_texts()]
@@ -220,7 +218,7 @@ class AadhaarSigner:
             await page.get_by_label(ids.aadhaar_label).fill(aadhaar, timeout=wait)
             await page.locator(ids.consent).check(timeout=wait)
             await page.get_by_role("button", name=ids.get_otp).click(timeout=wait)
-            if await _first_visible(page, otp_field, error, timeout_ms=wait) == 1:
+            if await _first_visible(otp_field, error, timeout_ms=wait) == 1:
                 message = (await error.inner_text()).strip()
                 raise BusinessError(message, code=code_for(message, ESIGN_CODES, "ESIGN_REFUSED"))
             sent_to = (await page.locator(ids.message).inner_text()).strip()
