@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.datastructures import MutableHeaders
 from starlette.responses import HTMLResponse
@@ -53,7 +54,8 @@ class FaultInjector:
             self._key = None
 
     def _stream(self, faults: dict[str, Any]) -> random.Random:
-        key = json.dumps(faults, sort_keys=True)
+        # the busy answers owed are counted down as they are given: not part of the key
+        key = json.dumps({k: v for k, v in faults.items() if k != "busy_actions"}, sort_keys=True)
         if key != self._key:
             self._key = key
             self._rng = random.Random(faults.get("seed", 0))
@@ -80,6 +82,25 @@ class FaultInjector:
             return False
         with self._lock:
             return bool(self._stream(faults).random() < rate)
+
+
+def _take_owed_busy(conn: Any, faults: dict[str, Any], scope: Scope) -> bool:
+    """Whether ``faults.busy_actions`` ({actionVal: n}) owes this request's action a busy
+    answer; one is counted off. (The server runs one event loop: nothing interleaves.)"""
+    owed = dict(faults.get("busy_actions") or {})
+    query = parse_qs(scope.get("query_string", b"").decode())
+    action = (query.get("actionVal") or [""])[0]
+    if not owed.get(action):
+        return False
+    owed[action] = int(owed[action]) - 1
+    state.set_faults(
+        conn,
+        {k: v for k, v in faults.items() if k != "busy_actions"}
+        | (
+            {"busy_actions": {k: n for k, n in owed.items() if n > 0}} if any(owed.values()) else {}
+        ),
+    )
+    return True
 
 
 def _is_xhr(scope: Scope) -> bool:
@@ -117,12 +138,15 @@ class FaultMiddleware:
         conn = state.connect(self.db_path)
         try:
             faults = state.get_faults(conn)
+            owed = _take_owed_busy(conn, faults, scope)
         finally:
             conn.close()
         if not faults:
             await self.app(scope, receive, send)
             return
         decision = self.injector.draw(faults)
+        if owed:
+            decision.error_status = 503
         if decision.latency_s > 0:
             await asyncio.sleep(decision.latency_s)
         xhr = _is_xhr(scope)

@@ -8,7 +8,8 @@
 - ``GET /__mock__/applications?iec=IEC``.
 - ``POST /__mock__/clock`` ``{"now": ISO | null}``; ``GET`` reads it.
 - ``POST /__mock__/faults`` ``{seed, latency_ms, jitter_ms, error_rate, error_statuses,
-  session_ttl_s, announcement_rate, maintenance, embridge_down}``; ``GET`` reads them.
+  session_ttl_s, announcement_rate, maintenance, embridge_down, busy_actions}``; ``GET``
+  reads them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from mock_portal.web import Settings
 
 FAULT_KEYS = {
     "seed",
+    "busy_actions",
     "latency_ms",
     "jitter_ms",
     "error_rate",

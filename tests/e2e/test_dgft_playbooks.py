@@ -268,6 +268,22 @@ def test_iec_status_logs_in_after_a_wrong_captcha(dgft: Dgft, clients: Clients) 
     assert dgft.applications(record.iec) == []
 
 
+def test_a_login_the_portal_took_before_a_busy_dashboard_is_not_typed_again(
+    dgft: Dgft, clients: Clients
+) -> None:
+    # The retried login opens the login page again, which sends a logged-in user on to
+    # the dashboard: there is no form to fill, and the job goes on logged in.
+    record = clients[DSC_NO_CHANGES]
+    dgft.seed([(record, "due")])
+    dgft.faults(busy_actions={"dashboard": 1})
+
+    result = dgft.run("iec_status", record)
+
+    assert result.outcome == Outcome.OK, result.failure
+    assert result.outputs["iec_status"] == "active"
+    assert dgft.api.get("/__mock__/faults").json() == {}  # the busy dashboard was answered
+
+
 @pytest.mark.parametrize("iec", [DSC_NO_CHANGES, AADHAAR_SIGNER], ids=["dsc", "aadhaar"])
 def test_link_iec_links_an_unlinked_iec_and_then_is_a_no_op(
     dgft: Dgft, clients: Clients, iec: str
