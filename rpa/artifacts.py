@@ -43,6 +43,9 @@ def _plain(value: Any) -> Any:
 
 
 _FIELDS: dict[type[Event], tuple[str, ...]] = {}
+_JSON = json.JSONEncoder(
+    default=str, ensure_ascii=False
+)  # json.dumps with options makes one a call
 
 
 def _described_fields(kind: type[Event]) -> tuple[str, ...]:
@@ -60,7 +63,7 @@ def describe_event(event: Event) -> str:
         value = getattr(event, name)
         if value is None or value == "" or value == {}:
             continue
-        parts.append(f"{name}={json.dumps(_plain(value), default=str, ensure_ascii=False)}")
+        parts.append(f"{name}={_JSON.encode(_plain(value))}")
     return " ".join(parts)
 
 
