@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -84,7 +85,7 @@ class FaultInjector:
             return bool(self._stream(faults).random() < rate)
 
 
-def _take_owed_busy(conn: Any, faults: dict[str, Any], scope: Scope) -> bool:
+def _take_owed_busy(conn: sqlite3.Connection, faults: dict[str, Any], scope: Scope) -> bool:
     """Whether ``faults.busy_actions`` ({actionVal: n}) owes this request's action a busy
     answer; one is counted off. (The server runs one event loop: nothing interleaves.)"""
     owed = dict(faults.get("busy_actions") or {})

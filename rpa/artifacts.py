@@ -43,9 +43,8 @@ def _plain(value: Any) -> Any:
 
 
 _FIELDS: dict[type[Event], tuple[str, ...]] = {}
-_JSON = json.JSONEncoder(
-    default=str, ensure_ascii=False
-)  # json.dumps with options makes one a call
+# one encoder for every line: json.dumps with options builds a new one on each call
+_JSON = json.JSONEncoder(default=str, ensure_ascii=False)
 
 
 def _described_fields(kind: type[Event]) -> tuple[str, ...]:

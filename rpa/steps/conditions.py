@@ -361,7 +361,8 @@ async def wait_settled(scope: Scope, cond: Condition, timeout_ms: int) -> bool:
         else:
             job.overlay_clear_at = job.actions
             return True
-    left = max(0, timeout_ms - int((time.monotonic() - started) * 1000))
+    # at least 1 ms: a timeout of 0 is "no timeout" to Playwright
+    left = max(1, timeout_ms - int((time.monotonic() - started) * 1000))
     await overlay_gone(scope, left)
     return await wait_until(scope, cond, left)
 
