@@ -64,7 +64,12 @@ def faulty_run(tmp_path_factory: pytest.TempPathFactory) -> FaultyRun:
         portal.seed_file(clients)
         portal.post("faults", FAULTS)
         env = rpa_env(portal, work / "data", concurrency=4)
-        result = run_rpa("batch", str(clients), "--playbook", "renew", "--output", "quiet", env=env)
+        # The timeout only guards against a hang: an acknowledgement page the portal answers
+        # busy costs a step timeout (15 s) per attempt before the rescue, so an unlucky run
+        # of the draws takes minutes longer than the usual ~3.
+        result = run_rpa(
+            "batch", str(clients), "--playbook", "renew", "--output", "quiet", env=env, timeout=480
+        )
         journal = work / "data" / "journal.sqlite3"
         batch_id = latest_batch(journal)
         jobs = [
