@@ -157,23 +157,26 @@ def visible_parts(scope: Scope, cond: Condition) -> list[LocatorFields] | None:
 # visible), whitespace removed and lower-cased. And whether the page has open shadow roots,
 # which Playwright's CSS and text reach into and querySelectorAll and innerText do not.
 # And the HTTP status the document came with (null when unknown).
-SHOWN_JS = """
+# The helpers every script below starts with: ``shown(e)``, Playwright's visibility, and
+# ``shadowRooted()``, whether the page has open shadow roots.
+PAGE_HELPERS_JS = """
   const shown = (e) => {
     const style = getComputedStyle(e);
     if (style.display === 'contents') return Array.from(e.children).some(shown);
     if (!e.checkVisibility({visibilityProperty: true})) return false;
     const box = e.getBoundingClientRect();
     return box.width > 0 && box.height > 0;
-  };"""
+  };
+  const shadowRooted = () =>
+    Array.from(document.querySelectorAll('*')).some((e) => e.shadowRoot);"""
 _LOOK_JS = (
     """([selectors, withText]) => {"""
-    + SHOWN_JS
+    + PAGE_HELPERS_JS
     + """
   const visible = selectors.map((s) => {
     try { return Array.from(document.querySelectorAll(s)).some(shown); } catch (e) { return null; }
   });
-  let shadow = false;
-  for (const e of document.querySelectorAll('*')) { if (e.shadowRoot) { shadow = true; break; } }
+  const shadow = shadowRooted();
   const text = withText
     ? (document.body ? document.body.innerText : '').replace(/\\s+/g, '').toLowerCase()
     : '';
@@ -188,11 +191,9 @@ _LOOK_JS = (
 # it cannot answer as Playwright would: open shadow roots, CSS querySelectorAll rejects.
 _WAIT_JS = (
     """([tree, overlay]) => {"""
-    + SHOWN_JS
+    + PAGE_HELPERS_JS
     + """
-  for (const e of document.querySelectorAll('*')) {
-    if (e.shadowRoot) throw new Error('rpa: the page has shadow roots');
-  }
+  if (shadowRooted()) throw new Error('rpa: the page has shadow roots');
   const seen = (s) => Array.from(document.querySelectorAll(s)).some(shown);
   const holds = (t) => 'v' in t ? seen(t.v) : 'h' in t ? !seen(t.h)
     : 'all' in t ? t.all.every(holds) : 'any' in t ? t.any.some(holds) : !holds(t.not);

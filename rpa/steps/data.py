@@ -11,7 +11,7 @@ from rpa.browser import PlaywrightError
 from rpa.errors import BusinessError, PortalChangedError, TransientError
 from rpa.playbook.args import ExtractArgs, FailArgs, LogArgs, ReadArgs, ReadField, SetArgs
 from rpa.steps.base import StepContext
-from rpa.steps.conditions import SHOWN_JS, plain_css
+from rpa.steps.conditions import PAGE_HELPERS_JS, plain_css
 from rpa.steps.locate import acting, target
 from rpa.steps.registry import handler
 
@@ -21,9 +21,9 @@ from rpa.steps.registry import handler
 # into and querySelectorAll does not.
 _TEXTS_JS = (
     """(selectors) => {"""
-    + SHOWN_JS
+    + PAGE_HELPERS_JS
     + """
-  for (const e of document.querySelectorAll('*')) { if (e.shadowRoot) return null; }
+  if (shadowRooted()) return null;
   return selectors.map((s) => {
     try {
       const found = Array.from(document.querySelectorAll(s)).find(shown);
