@@ -27,6 +27,7 @@ from rpa.playbook.model import Condition, ErrorDetector, LocatorFields
 from rpa.playbook.template import render
 from rpa.steps import conditions, locate
 from rpa.steps.base import Scope
+from rpa.steps.screen import Screen, plain_css
 
 NETWORK_MARKERS = (
     "net::",
@@ -62,11 +63,11 @@ def translate(exc: Exception) -> StepError:
     raise exc
 
 
-async def _holds(scope: Scope, cond: Condition | None) -> bool:
+async def _holds(scope: Scope, cond: Condition | None, look: Screen | None = None) -> bool:
     if cond is None:
         return False
     try:
-        return await conditions.holds(scope, cond)
+        return await conditions.holds(scope, cond, look)
     except (PlaywrightError, TemplateError):
         return False  # a probe that cannot run says nothing
 
@@ -108,7 +109,7 @@ async def document_status(scope: Scope) -> int | None:
 class _Probes:
     """Tests the detectors' conditions after one look at the whole page: most are "this
     text or element is visible", and on most pages none is, which the look
-    (``conditions.Screen``) rules out; only the rest are asked of Playwright, a query each.
+    (``screen.Screen``) rules out; only the rest are asked of Playwright, a query each.
     A page after every navigation would otherwise cost ~30 queries. The same look reads
     the document's HTTP status and whether the progress overlay is up."""
 
@@ -126,22 +127,15 @@ class _Probes:
                 parts = None  # tested alone, where a failed render means "does not hold"
             if parts:
                 self.parts[id(cond)] = parts
-        self.overlay = overlay if overlay is not None and conditions.plain_css(overlay) else None
-        self.screen: conditions.Screen | None = None
+        self.overlay = overlay if overlay is not None and plain_css(overlay) else None
+        self.screen: Screen | None = None
 
     async def look(self) -> None:
         """Look at the page once; note the overlay as gone if it is not up."""
         every = [loc for found in self.parts.values() for loc in found]
-        if self.overlay is not None:
-            every.append(self.overlay)
-        try:
-            self.screen = await conditions.Screen.take(self.scope, every, text=bool(self.parts))
-        except PlaywrightError:
+        self.screen = await conditions.look(self.scope, None, *every)
+        if self.screen is None:
             self.parts.clear()  # no look at the page: test one by one
-            return
-        job = self.scope.job
-        if self.overlay is not None and self.screen.visible(self.overlay) is False:
-            job.overlay_clear_at = job.actions  # no step need ask again until the next action
 
     async def status(self) -> int | None:
         if self.screen is not None:
@@ -158,7 +152,7 @@ class _Probes:
             and all(self.screen.ruled_out(loc) for loc in parts)
         ):
             return False
-        return await _holds(self.scope, cond)
+        return await _holds(self.scope, cond, self.screen)
 
 
 async def detect(scope: Scope, *, session: bool = True, status: bool = True) -> StepError | None:

@@ -140,12 +140,17 @@ class Executor:
         self.job = job
         self.top = top
         self.tracer = tracer
-        self.sleep = sleep
+        self._sleep = sleep
         self.clock = clock
         self.skip_to = start_at.id if start_at is not None else None
         self.relogins = 0
         self.relogging = False
         self.top_scope: Scope | None = None
+
+    async def sleep(self, seconds: float) -> None:
+        """A retry's delay; the page may change meanwhile."""
+        await self._sleep(seconds)
+        self.job.page_changed()
 
     # --- the step loop --------------------------------------------------------------------
 
@@ -256,19 +261,29 @@ class Executor:
         return GuardSatisfied(path, made_here=made_here)
 
     async def _holds(self, cond: Condition, scope: Scope) -> bool:
-        """Probe a condition now; a page probe first lets the progress overlay go. Unless
-        the overlay was seen gone since the last action, one look at the page asks both."""
+        """Probe a condition now; a page probe first lets the progress overlay go. A look
+        at the page taken since the last step answers what it can (``screen.py``); else,
+        unless the overlay was seen gone since the last action and the condition is none
+        of a look's business, one look asks the overlay and the condition together."""
         job = self.job
         overlay = job.detect.overlay
         try:
-            if overlay is None or cond.expr is not None or job.overlay_clear_at == job.actions:
+            if cond.expr is not None:
                 return await conditions.holds(scope, cond)
-            answer = await conditions.holds_unless_overlay(scope, cond, overlay)
+            look = job.fresh_screen()
+            settled = overlay is None or job.overlay_clear_at == job.actions
+            if look is None and (not settled or conditions.lookable(cond)):
+                look = await conditions.look(scope, cond)  # notes the overlay gone, if so
+            if overlay is None or job.overlay_clear_at == job.actions:
+                return await conditions.holds(scope, cond, look)
+            shown = look.visible(overlay) if look is not None else None
+            if shown is None:
+                shown = await conditions.overlay_shown(scope, overlay)
+            if not shown:
+                job.overlay_clear_at = job.actions
+                return await conditions.holds(scope, cond, look)
         except Exception as exc:
             raise translate(exc) from exc
-        if answer is not None:
-            job.overlay_clear_at = job.actions
-            return answer
         await conditions.overlay_gone(scope, job.settings.step_timeout_ms)  # up: wait for it
         try:
             return await conditions.holds(scope, cond)
@@ -401,8 +416,15 @@ class Executor:
         if step.kind not in READING_KINDS:
             job.actions += 1
         ctx = StepContext(
-            job=job, scope=scope, step=step, path=path, timeout_ms=timeout, sensitive=sensitive
+            job=job,
+            scope=scope,
+            step=step,
+            path=path,
+            timeout_ms=timeout,
+            sensitive=sensitive,
+            screen=job.fresh_screen(),
         )
+        job.page_changed()  # the step may change the page: a look taken before is stale
         try:
             result = await get_handler(step.kind)(ctx, args)
         except Exception as exc:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from rpa.challenges.base import Providers
     from rpa.config import Settings
     from rpa.playbook.model import Detect, Playbook, Step
+    from rpa.steps.screen import Screen
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -102,6 +103,22 @@ class JobState:
     intents: list[str] = field(default_factory=list)  # submit steps attempted
     prior_intent: bool = False  # an earlier run of this job attempted a submission
     changed_by_attempt: bool = False  # a guard found a change this job had attempted
+    watched: tuple[str, ...] = ()  # the CSS selectors a look at the page takes
+    page_epoch: int = 0  # bumped when a step starts, the page navigates, the engine sleeps
+    screen: Screen | None = None  # the last look at the page
+    screen_epoch: int = -1  # `page_epoch` when it was taken
+
+    def page_changed(self) -> None:
+        """From now on the page may differ from any look taken before."""
+        self.page_epoch += 1
+
+    def keep_screen(self, screen: Screen, epoch: int) -> None:
+        """A look taken at ``epoch`` (read before it was asked for)."""
+        self.screen, self.screen_epoch = screen, epoch
+
+    def fresh_screen(self) -> Screen | None:
+        """The look at the page taken since the last step started, navigation or sleep."""
+        return self.screen if self.screen_epoch == self.page_epoch else None
 
     @cached_property
     def job_info(self) -> dict[str, Any]:
@@ -159,6 +176,7 @@ class StepContext:
     path: str
     timeout_ms: int
     sensitive: bool = False
+    screen: Screen | None = None  # the look at the page taken since the previous step
 
     @property
     def page(self) -> Page:

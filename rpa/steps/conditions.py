@@ -20,6 +20,7 @@ from rpa.playbook.model import Condition, Locator, LocatorFields
 from rpa.playbook.render import render_model
 from rpa.playbook.template import evaluate, render
 from rpa.steps import locate
+from rpa.steps.screen import PAGE_HELPERS_JS, Screen, plain_css
 
 if TYPE_CHECKING:
     from rpa.steps.base import Scope
@@ -49,24 +50,45 @@ def _overlay(scope: Scope) -> LocatorFields | None:
     return scope.job.detect.overlay
 
 
-async def holds(scope: Scope, cond: Condition) -> bool:
-    """Whether the condition holds now (no waiting)."""
-    return await _holds(scope, cond, await _look_for(scope, cond, None))
-
-
-async def holds_unless_overlay(
-    scope: Scope, cond: Condition, overlay: LocatorFields
-) -> bool | None:
-    """Whether the condition holds now, or ``None`` when the progress overlay is up (the
-    condition is then not tested). A plain CSS overlay is looked at in the same call to
-    the page as the condition's plain CSS parts."""
-    look = await _look_for(scope, cond, overlay)
-    shown = look.visible(overlay) if look is not None else None
-    if shown is None:
-        shown = await overlay_shown(scope, overlay)
-    if shown:
-        return None
+async def holds(scope: Scope, cond: Condition, look: Screen | None = None) -> bool:
+    """Whether the condition holds now (no waiting). ``look`` answers what it can; without
+    one, one small look is taken for the condition's plain CSS parts (if it has any)."""
+    if look is None:
+        look = await _look_for(scope, cond)
     return await _holds(scope, cond, look)
+
+
+def lookable(cond: Condition) -> bool:
+    """Whether a look at the page can answer some part of the condition (a text, or a
+    locator with a CSS selector or a text)."""
+    tested = cond.visible if cond.visible is not None else cond.hidden
+    if tested is not None:
+        return tested.css is not None or tested.text is not None
+    if cond.text is not None:
+        return True
+    parts = cond.all or cond.any or ([cond.not_] if cond.not_ is not None else [])
+    return any(lookable(part) for part in parts)
+
+
+async def look(scope: Scope, cond: Condition | None = None, *extra: LocatorFields) -> Screen | None:
+    """A look at the page, with its text, for every watched selector, the overlay, the
+    condition's plain CSS parts and ``extra``; kept as the job's fresh look (it answers
+    the probes until the next step). None when the document went away under it."""
+    job = scope.job
+    wanted = list(job.watched)
+    if cond is not None:
+        wanted.extend(loc.css or "" for loc in _css_leaves(scope, cond))
+    overlay = job.detect.overlay
+    wanted.extend(loc.css for loc in (overlay, *extra) if loc is not None and loc.css is not None)
+    epoch = job.page_epoch
+    try:
+        screen = await Screen.take(job.page, wanted, text=True)
+    except PlaywrightError:  # a navigation replaced the document: ask Playwright
+        return None
+    job.keep_screen(screen, epoch)
+    if overlay is not None and screen.visible(overlay) is False:
+        job.overlay_clear_at = job.actions  # no step need ask again until the next action
+    return screen
 
 
 def _css_leaves(scope: Scope, cond: Condition) -> list[LocatorFields]:
@@ -82,41 +104,78 @@ def _css_leaves(scope: Scope, cond: Condition) -> list[LocatorFields]:
     return [loc for part in parts for loc in _css_leaves(scope, part)]
 
 
-async def _look_for(scope: Scope, cond: Condition, overlay: LocatorFields | None) -> Screen | None:
-    """One look at the page for the condition's plain CSS parts and the overlay (None when
-    there is nothing to look for, or the document went away under the look)."""
-    wanted = _css_leaves(scope, cond)
-    if overlay is not None and plain_css(overlay):
-        wanted.append(overlay)
+async def _look_for(scope: Scope, cond: Condition) -> Screen | None:
+    """One small look at the page for the condition's plain CSS parts (None when there is
+    nothing to look for, or the document went away under the look)."""
+    wanted = [loc.css or "" for loc in _css_leaves(scope, cond)]
     if not wanted:
         return None
     try:
-        return await Screen.take(scope, wanted, text=False)
+        return await Screen.take(scope.job.page, wanted, text=False)
     except PlaywrightError:  # a navigation replaced the document: ask Playwright
         return None
 
 
-async def _visible(scope: Scope, loc: LocatorFields, look: Screen | None) -> bool:
-    answer = look.visible(loc) if look is not None else None
-    if answer is None:
-        return await locate.visible_now(scope.job.page, loc)
+def _seen(loc: LocatorFields, look: Screen) -> bool | None:
+    answer = look.visible(loc)
+    if answer is None and look.ruled_out(loc):
+        return False
     return answer
 
 
-async def _holds(scope: Scope, cond: Condition, look: Screen | None) -> bool:
+def _decided_leaf(scope: Scope, cond: Condition, look: Screen) -> bool | None:
+    """What ``look`` says of a condition that is not all/any/not; None: ask the page."""
     if cond.expr is not None:
         return bool(evaluate(cond.expr, scope.context()))
-    if cond.visible is not None:
-        return await _visible(scope, _locator(scope, cond.visible), look)
-    if cond.hidden is not None:
-        return not await _visible(scope, _locator(scope, cond.hidden), look)
     if cond.url is not None:
         return url_matches(scope.job.page.url, render(cond.url, scope.context()))
+    if cond.visible is not None:
+        return _seen(_locator(scope, cond.visible), look)
+    if cond.hidden is not None:
+        seen = _seen(_locator(scope, cond.hidden), look)
+        return None if seen is None else not seen
+    if cond.text is not None:
+        return False if look.ruled_out(_text_locator(scope, cond.text)) else None
+    if cond.overlay_gone is not None:
+        overlay = _overlay(scope)
+        shown = look.visible(overlay) if overlay is not None else False
+        return None if shown is None else not shown
+    raise ValueError("empty condition")
+
+
+def decided(scope: Scope, cond: Condition, look: Screen) -> bool | None:
+    """Whether the condition holds, as far as ``look`` tells without asking the page;
+    None where it cannot tell. Parts are taken in order and it stops at the first it
+    cannot tell, as the probe would then ask the page (a later expression is not
+    evaluated that the probe might not reach)."""
+    if cond.all is not None or cond.any is not None:
+        wanted = cond.any is not None  # any: the first true part decides; all: the first false
+        for part in cond.any or cond.all or []:
+            answer = decided(scope, part, look)
+            if answer is None or answer is wanted:
+                return answer
+        return not wanted
+    if cond.not_ is not None:
+        answer = decided(scope, cond.not_, look)
+        return None if answer is None else not answer
+    return _decided_leaf(scope, cond, look)
+
+
+async def _probe_leaf(scope: Scope, cond: Condition) -> bool:
+    """A condition that is not all/any/not, asked of Playwright."""
+    if cond.visible is not None:
+        return await locate.visible_now(scope.job.page, _locator(scope, cond.visible))
+    if cond.hidden is not None:
+        return not await locate.visible_now(scope.job.page, _locator(scope, cond.hidden))
     if cond.text is not None:
         return await locate.visible_now(scope.job.page, _text_locator(scope, cond.text))
     if cond.overlay_gone is not None:
         overlay = _overlay(scope)
         return overlay is None or not await overlay_shown(scope, overlay)
+    raise ValueError("empty condition")  # expr and url are always decided
+
+
+async def _holds(scope: Scope, cond: Condition, look: Screen | None) -> bool:
     if cond.all is not None:
         for part in cond.all:
             if not await _holds(scope, part, look):
@@ -129,7 +188,11 @@ async def _holds(scope: Scope, cond: Condition, look: Screen | None) -> bool:
         return False
     if cond.not_ is not None:
         return not await _holds(scope, cond.not_, look)
-    raise ValueError("empty condition")
+    answer = _decided_leaf(scope, cond, look or _BLIND)
+    return answer if answer is not None else await _probe_leaf(scope, cond)
+
+
+_BLIND = Screen("", {}, shadow=True, with_text=False)  # no look: it tells only expr and url
 
 
 def visible_parts(scope: Scope, cond: Condition) -> list[LocatorFields] | None:
@@ -150,134 +213,12 @@ def visible_parts(scope: Scope, cond: Condition) -> list[LocatorFields] | None:
     return None
 
 
-# A look at the page in one call. For each CSS selector: whether an element it matches is
-# visible as Playwright counts it (not hidden by style, a non-empty box; display:contents
-# by its children), null when querySelectorAll cannot parse it (Playwright's own CSS
-# extensions). Optionally the page's rendered text (innerText: only what is laid out and
-# visible), whitespace removed and lower-cased. And whether the page has open shadow roots,
-# which Playwright's CSS and text reach into and querySelectorAll and innerText do not.
-# And the HTTP status the document came with (null when unknown).
-# The helpers every script below starts with: ``shown(e)``, Playwright's visibility, and
-# ``shadowRooted()``, whether the page has open shadow roots.
-PAGE_HELPERS_JS = """
-  const shown = (e) => {
-    const style = getComputedStyle(e);
-    if (style.display === 'contents') return Array.from(e.children).some(shown);
-    if (!e.checkVisibility({visibilityProperty: true})) return false;
-    const box = e.getBoundingClientRect();
-    return box.width > 0 && box.height > 0;
-  };
-  const shadowRooted = () =>
-    Array.from(document.querySelectorAll('*')).some((e) => e.shadowRoot);"""
-_LOOK_JS = (
-    """([selectors, withText]) => {"""
-    + PAGE_HELPERS_JS
-    + """
-  const visible = selectors.map((s) => {
-    try { return Array.from(document.querySelectorAll(s)).some(shown); } catch (e) { return null; }
-  });
-  const shadow = shadowRooted();
-  const text = withText
-    ? (document.body ? document.body.innerText : '').replace(/\\s+/g, '').toLowerCase()
-    : '';
-  const status = performance.getEntriesByType('navigation')[0]?.responseStatus ?? null;
-  return [visible, text, shadow, status];
-}"""
-)
-
-# A wait in the page (``page.wait_for_function``, polled every animation frame, across
-# navigations) until the overlay is not visible and a tree of plain CSS tests holds:
-# {v: css} visible, {h: css} hidden, {all: [...]}, {any: [...]}, {not: t}. It throws where
-# it cannot answer as Playwright would: open shadow roots, CSS querySelectorAll rejects.
-_WAIT_JS = (
-    """([tree, overlay]) => {"""
-    + PAGE_HELPERS_JS
-    + """
-  if (shadowRooted()) throw new Error('rpa: the page has shadow roots');
-  const seen = (s) => Array.from(document.querySelectorAll(s)).some(shown);
-  const holds = (t) => 'v' in t ? seen(t.v) : 'h' in t ? !seen(t.h)
-    : 'all' in t ? t.all.every(holds) : 'any' in t ? t.any.some(holds) : !holds(t.not);
-  return (overlay === null || !seen(overlay)) && holds(tree);
-}"""
-)
-
-
-def _squeezed(text: str) -> str:
-    return "".join(text.split()).lower()
-
-
-def plain_css(loc: LocatorFields) -> bool:
-    """A locator that is a CSS selector and nothing more (no text filter, no n-th pick)."""
-    return (
-        loc.css is not None
-        and loc.strategies() == ["css"]
-        and loc.has_text is None
-        and loc.nth is None
-    )
-
-
-class Screen:
-    """A look at the page in one call (``_LOOK_JS``). It answers "is something visible"
-    exactly for a plain CSS locator, and can tell for most other locators that they cannot
-    have a visible match: a text not in the page's rendered text (whitespace and case
-    aside), a CSS selector with nothing visible. What it cannot answer is asked of
-    Playwright as usual. On a page with open shadow roots it answers only what it saw
-    (a visible match); everything else goes to Playwright."""
-
-    def __init__(
-        self,
-        text: str,
-        visible: dict[str, bool | None],
-        shadow: bool,
-        status: int | None = None,
-    ) -> None:
-        self.text = text
-        self._visible = visible
-        self.shadow = shadow
-        self.status = status  # the document's HTTP status, if known
-
-    @classmethod
-    async def take(cls, scope: Scope, locators: list[LocatorFields], *, text: bool) -> Screen:
-        selectors = sorted({loc.css for loc in locators if loc.css is not None})
-        visible, page_text, shadow, status = await scope.job.page.evaluate(
-            _LOOK_JS, [selectors, text]
-        )
-        answers = {
-            s: None if v is None else bool(v) for s, v in zip(selectors, visible, strict=True)
-        }
-        code = status if isinstance(status, int) and status > 0 else None
-        return cls(str(page_text) if text else "", answers, bool(shadow), code)
-
-    def visible(self, loc: LocatorFields) -> bool | None:
-        """Whether a plain CSS locator has a visible match; None: ask Playwright."""
-        if not plain_css(loc):
-            return None
-        seen = self._visible.get(loc.css or "")
-        if seen is False and self.shadow:
-            return None  # it may be inside a shadow root
-        return seen
-
-    def ruled_out(self, loc: LocatorFields) -> bool:
-        """True when ``loc`` surely has no visible match on the page."""
-        if self.shadow:
-            return False
-        if loc.any_of:
-            return all(self.ruled_out(alt) for alt in loc.any_of)
-        if loc.has_text is not None and _squeezed(loc.has_text) not in self.text:
-            return True
-        if loc.text is not None:
-            return _squeezed(loc.text) not in self.text
-        if loc.css is not None:
-            return self._visible.get(loc.css) is False
-        return False  # role, label, ...: only Playwright can tell
-
-
 async def overlay_shown(scope: Scope, overlay: LocatorFields) -> bool:
     """Whether the progress overlay is up. Asked before most steps, so a plain CSS
     overlay (the usual kind) is looked at by one small script rather than a locator query."""
     if plain_css(overlay):
         try:
-            look = await Screen.take(scope, [overlay], text=False)
+            look = await Screen.take(scope.job.page, [overlay.css or ""], text=False)
         except PlaywrightError:  # a navigation replaced the document: ask the locator
             look = None
         answer = look.visible(overlay) if look is not None else None
@@ -314,6 +255,23 @@ async def overlay_gone(scope: Scope, timeout_ms: int) -> None:
     job.overlay_clear_at = job.actions
 
 
+# A wait in the page (``page.wait_for_function``, polled every animation frame, across
+# navigations) until the overlay is not visible and a tree of plain CSS tests holds:
+# {v: css} visible, {h: css} hidden, {all: [...]}, {any: [...]}, {not: t}. It throws where
+# it cannot answer as Playwright would: open shadow roots, CSS querySelectorAll rejects.
+_WAIT_JS = (
+    """([tree, overlay]) => {"""
+    + PAGE_HELPERS_JS
+    + """
+  if (shadowRooted()) throw new Error('rpa: the page has shadow roots');
+  const seen = (s) => Array.from(document.querySelectorAll(s)).some(shown);
+  const holds = (t) => 'v' in t ? seen(t.v) : 'h' in t ? !seen(t.h)
+    : 'all' in t ? t.all.every(holds) : 'any' in t ? t.any.some(holds) : !holds(t.not);
+  return (overlay === null || !seen(overlay)) && holds(tree);
+}"""
+)
+
+
 def css_tree(scope: Scope, cond: Condition) -> dict[str, object] | None:
     """The condition as a tree of plain CSS tests for ``_WAIT_JS``, rendered; ``None`` when
     a part of it is anything else (text, url, expr, a Playwright-only locator)."""
@@ -337,15 +295,23 @@ def css_tree(scope: Scope, cond: Condition) -> dict[str, object] | None:
     return None
 
 
-async def wait_settled(scope: Scope, cond: Condition, timeout_ms: int) -> bool:
+async def wait_settled(
+    scope: Scope, cond: Condition, timeout_ms: int, look: Screen | None = None
+) -> bool:
     """Wait up to ``timeout_ms`` for the progress overlay to go and the condition to hold;
-    whether it came to hold (an overlay that stays up is a transient failure). A condition
-    of plain CSS tests and a plain CSS overlay are waited for together, in one wait in the
-    page; anything else waits for the overlay, then for the condition."""
+    whether it came to hold (an overlay that stays up is a transient failure). ``look``,
+    taken since the previous step, may say both already hold. A condition of plain CSS
+    tests and a plain CSS overlay are waited for together, in one wait in the page;
+    anything else waits for the overlay, then for the condition."""
     job = scope.job
     overlay = job.detect.overlay
+    # the look since the previous step may say so: then no call to the page
     if overlay is None or job.overlay_clear_at == job.actions:
+        if look is not None and decided(scope, cond, look):
+            return True
         return await wait_until(scope, cond, timeout_ms)
+    if look is not None and look.visible(overlay) is False and decided(scope, cond, look):
+        return True
     started = time.monotonic()
     tree = css_tree(scope, cond) if plain_css(overlay) else None
     if tree is not None:

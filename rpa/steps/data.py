@@ -11,9 +11,9 @@ from rpa.browser import PlaywrightError
 from rpa.errors import BusinessError, PortalChangedError, TransientError
 from rpa.playbook.args import ExtractArgs, FailArgs, LogArgs, ReadArgs, ReadField, SetArgs
 from rpa.steps.base import StepContext
-from rpa.steps.conditions import PAGE_HELPERS_JS, plain_css
 from rpa.steps.locate import acting, target
 from rpa.steps.registry import handler
+from rpa.steps.screen import PAGE_HELPERS_JS, plain_css
 
 # The innerText of each selector's first visible match (Playwright's ``inner_text`` of
 # ``filter(visible=True).first``), null where none is visible or the selector is not

@@ -15,7 +15,7 @@ from rpa.steps.registry import handler
 
 @handler("wait_for")
 async def wait_for(ctx: StepContext, args: WaitForArgs) -> None:
-    if await wait_settled(ctx.scope, args, ctx.timeout_ms):
+    if await wait_settled(ctx.scope, args, ctx.timeout_ms, ctx.screen):
         return
     context = ctx.scope.context()
     if args.visible is not None:
@@ -27,6 +27,6 @@ async def wait_for(ctx: StepContext, args: WaitForArgs) -> None:
 
 @handler("assert")
 async def assert_(ctx: StepContext, args: AssertArgs) -> None:
-    if await wait_settled(ctx.scope, args, ctx.timeout_ms):
+    if await wait_settled(ctx.scope, args, ctx.timeout_ms, ctx.screen):
         return
     raise BusinessError(args.message or f"assertion failed: {args.describe()}", code=args.code)

@@ -93,6 +93,7 @@ class Harness:
         check: bool = False,
         from_step: str | None = None,
         job_id: str | None = None,
+        pause_s: float = 0.0,
         **settings: Any,
     ) -> Run:
         path = (
@@ -102,8 +103,10 @@ class Harness:
         events: list[Event] = []
         delays: list[float] = []
 
-        async def no_sleep(seconds: float) -> None:
+        async def no_sleep(seconds: float) -> None:  # a retry's delay: noted, not slept
             delays.append(seconds)
+            if pause_s:
+                await asyncio.sleep(pause_s)  # ``pause_s``: some real time passes instead
 
         config = self.settings(tmp_path, **settings)
         engine = Engine(config, EventBus([events.append]), providers, sleep=no_sleep)

@@ -7,9 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from rpa.challenges.base import Providers, SignRequest
 from rpa.challenges.testing import ScriptedChallenges, ScriptedSigner
 from rpa.events import ArtifactSaved, ChallengeWaiting, StepRetried
+from rpa.steps import conditions, locate
+from rpa.steps.screen import Screen
 from tests.engine.harness import Harness
 
 
@@ -490,3 +494,95 @@ def test_a_plain_css_condition_is_answered_as_playwright_would(
     assert run.result.ok, run.result.failure
     seen = [list(VISIBILITY_CASES)[n] for n in run.result.outputs["seen"]]
     assert seen == [css for css, visible in VISIBILITY_CASES.items() if visible]
+
+
+def _count_looks(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Every look at the page from now on (whether it took the page's text), and fail on
+    any probe asked of Playwright instead."""
+    looks: list[bool] = []
+    take = Screen.take.__func__  # type: ignore[attr-defined]
+
+    async def counted(cls: type[Screen], page: Any, selectors: Any, *, text: bool) -> Screen:
+        looks.append(text)
+        return await take(cls, page, selectors, text=text)
+
+    async def not_asked(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a probe was asked of Playwright")
+
+    monkeypatch.setattr(Screen, "take", classmethod(counted))
+    monkeypatch.setattr(locate, "visible_now", not_asked)
+    monkeypatch.setattr(conditions, "wait_until", not_asked)
+    return looks
+
+
+def test_the_probes_between_two_steps_share_one_look_at_the_page(
+    harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    looks = _count_looks(monkeypatch)
+    run = harness.run(
+        tmp_path,
+        """
+        detect:
+          overlay: {css: "#overlay"}
+        steps:
+          - goto: late.html
+          - name: Probes
+            when: {visible: {css: h1}}
+            block:
+              - name: Inner
+                when: {not: {text: Arrived late}}
+                block:
+                  - wait_for: {all: [{visible: {css: h1}}, {hidden: {css: "#late"}}]}
+                  - set: {probed: true}
+        outputs: {probed: "{{ vars.probed | default(false) }}"}
+        """,
+    )
+    assert run.result.ok, run.result.failure
+    assert run.result.outputs == {"probed": True}
+    assert looks == [True]  # after the goto; it answers both whens and the wait_for
+
+
+def test_a_look_at_the_page_is_not_used_after_a_step_has_run(
+    harness: Harness, tmp_path: Path
+) -> None:
+    run = harness.run(
+        tmp_path,
+        """
+        detect:
+          overlay: {css: "#overlay"}
+        steps:
+          - goto: late.html
+          - set: {before: true}
+            when: {text: Clicked}
+          - click: Say
+          - set: {after: true}
+            when: {text: Clicked}
+        outputs:
+          before: "{{ vars.before | default(false) }}"
+          after: "{{ vars.after | default(false) }}"
+        """,
+    )
+    assert run.result.outputs == {"before": False, "after": True}
+
+
+def test_a_look_at_the_page_is_not_used_after_the_delay_before_a_retry(
+    harness: Harness, tmp_path: Path
+) -> None:
+    # the page shows #late 300 ms after it loads; the retry's delay lets 500 ms pass
+    run = harness.run(
+        tmp_path,
+        """
+        detect:
+          overlay: {css: "#overlay"}
+        steps:
+          - goto: late.html
+          - name: Wait by retrying
+            retry: {attempts: 2, delay: 1, until: {visible: {css: "#late"}}}
+            block:
+              - set: {never: true}
+                when: "false"
+        """,
+        pause_s=0.5,
+    )
+    assert run.result.ok, run.result.failure
+    assert run.delays == [1]
