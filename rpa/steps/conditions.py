@@ -1,9 +1,11 @@
 """Testing conditions: now (``when``, ``guard``, ``until``, detectors) or by waiting for
 them to hold (``wait_for``, ``assert``).
 
-Waiting uses Playwright's own waits for a single locator; composite and expression
-conditions are polled every ``POLL_S`` until the deadline. This is the only polling in
-the engine, and it is a wait, not a retry.
+Waiting uses Playwright's own waits: for a single locator, and for a condition of CSS
+tests (with the overlay gone) a wait for the document's root element to match a selector
+that says so (``css_tree``). Other composite and expression conditions are polled every
+``POLL_S`` until the deadline. This is the only polling in the engine, and it is a wait,
+not a retry.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from rpa.playbook.model import Condition, Locator, LocatorFields
 from rpa.playbook.render import render_model
 from rpa.playbook.template import evaluate, render
 from rpa.steps import locate
-from rpa.steps.screen import PAGE_HELPERS_JS, Screen, plain_css
+from rpa.steps.screen import Screen, plain_css
 
 if TYPE_CHECKING:
     from rpa.steps.base import Scope
@@ -255,26 +257,13 @@ async def overlay_gone(scope: Scope, timeout_ms: int) -> None:
     job.overlay_clear_at = job.actions
 
 
-# A wait in the page (``page.wait_for_function``, polled every animation frame, across
-# navigations) until the overlay is not visible and a tree of plain CSS tests holds:
-# {v: css} visible, {h: css} hidden, {all: [...]}, {any: [...]}, {not: t}. It throws where
-# it cannot answer as Playwright would: open shadow roots, CSS querySelectorAll rejects.
-_WAIT_JS = (
-    """([tree, overlay]) => {"""
-    + PAGE_HELPERS_JS
-    + """
-  if (shadowRooted()) throw new Error('rpa: the page has shadow roots');
-  const seen = (s) => Array.from(document.querySelectorAll(s)).some(shown);
-  const holds = (t) => 'v' in t ? seen(t.v) : 'h' in t ? !seen(t.h)
-    : 'all' in t ? t.all.every(holds) : 'any' in t ? t.any.some(holds) : !holds(t.not);
-  return (overlay === null || !seen(overlay)) && holds(tree);
-}"""
-)
-
-
-def css_tree(scope: Scope, cond: Condition) -> dict[str, object] | None:
-    """The condition as a tree of plain CSS tests for ``_WAIT_JS``, rendered; ``None`` when
-    a part of it is anything else (text, url, expr, a Playwright-only locator)."""
+def css_tree(scope: Scope, cond: Condition) -> str | None:
+    """The condition as a test of the document's root element in Playwright's CSS (its
+    ``:visible``, ``:has``, ``:is`` and ``:not``), rendered; ``None`` when a part of it is
+    anything else (text, url, expr, a locator with more than CSS). ``html`` + the test is
+    a selector of the root element that matches exactly while the condition holds, so
+    Playwright's own wait for it (in its isolated world, across navigations, into open
+    shadow roots) is the wait for the condition."""
     tested = cond.visible if cond.visible is not None else cond.hidden
     if tested is not None:
         try:
@@ -283,16 +272,30 @@ def css_tree(scope: Scope, cond: Condition) -> dict[str, object] | None:
             return None
         if not plain_css(loc):
             return None
-        return {"v" if cond.visible is not None else "h": loc.css}
+        seen = f":has(:is({loc.css}):visible)"
+        return seen if cond.visible is not None else f":not({seen})"
     if cond.all is not None or cond.any is not None:
         parts = [css_tree(scope, part) for part in (cond.all or cond.any or [])]
-        if not parts or any(part is None for part in parts):
+        tests = [part for part in parts if part is not None]
+        if not tests or len(tests) < len(parts):
             return None
-        return {"all" if cond.all is not None else "any": parts}
+        return "".join(tests) if cond.all is not None else f":is({', '.join(tests)})"
     if cond.not_ is not None:
         inner = css_tree(scope, cond.not_)
-        return None if inner is None else {"not": inner}
+        return None if inner is None else f":not({inner})"
     return None
+
+
+async def _wait_root(scope: Scope, test: str, timeout_ms: int) -> bool | None:
+    """Wait for the root element to pass ``test`` (``css_tree``); whether it came to.
+    None: Playwright could not parse it (a selector of its own inside ``:is()``)."""
+    try:
+        await scope.job.page.locator("html" + test).wait_for(state="attached", timeout=timeout_ms)
+    except PlaywrightTimeoutError:
+        return False
+    except PlaywrightError:
+        return None
+    return True
 
 
 async def wait_settled(
@@ -301,8 +304,8 @@ async def wait_settled(
     """Wait up to ``timeout_ms`` for the progress overlay to go and the condition to hold;
     whether it came to hold (an overlay that stays up is a transient failure). ``look``,
     taken since the previous step, may say both already hold. A condition of plain CSS
-    tests and a plain CSS overlay are waited for together, in one wait in the page;
-    anything else waits for the overlay, then for the condition."""
+    tests and a plain CSS overlay are waited for together, in one Playwright wait
+    (``css_tree``); anything else waits for the overlay, then for the condition."""
     job = scope.job
     overlay = job.detect.overlay
     # the look since the previous step may say so: then no call to the page
@@ -313,21 +316,17 @@ async def wait_settled(
     if look is not None and look.visible(overlay) is False and decided(scope, cond, look):
         return True
     started = time.monotonic()
-    tree = css_tree(scope, cond) if plain_css(overlay) else None
-    if tree is not None:
-        try:
-            await job.page.wait_for_function(
-                _WAIT_JS, arg=[tree, overlay.css], polling="raf", timeout=timeout_ms
-            )
-        except PlaywrightTimeoutError:
-            if await overlay_shown(scope, overlay):
-                raise overlay_stuck(overlay, timeout_ms) from None
-            return False
-        except PlaywrightError:
-            pass  # the page cannot tell (shadow roots, Playwright's own CSS): wait as usual
-        else:
+    test = css_tree(scope, cond) if plain_css(overlay) else None
+    if test is not None:
+        gone = f":not(:has(:is({overlay.css}):visible))"
+        settled = await _wait_root(scope, gone + test, timeout_ms)
+        if settled:
             job.overlay_clear_at = job.actions
             return True
+        if settled is False:
+            if await overlay_shown(scope, overlay):
+                raise overlay_stuck(overlay, timeout_ms)
+            return False
     # at least 1 ms: a timeout of 0 is "no timeout" to Playwright
     left = max(1, timeout_ms - int((time.monotonic() - started) * 1000))
     await overlay_gone(scope, left)
@@ -353,6 +352,11 @@ async def wait_until(scope: Scope, cond: Condition, timeout_ms: int) -> bool:
         if overlay is None or not await overlay_shown(scope, overlay):
             return True
         return await _wait_locator(scope, overlay, show=False, timeout_ms=timeout_ms)
+    test = css_tree(scope, cond)
+    if test is not None:
+        came = await _wait_root(scope, test, timeout_ms)
+        if came is not None:
+            return came
     deadline = time.monotonic() + timeout_ms / 1000
     while True:
         if await holds(scope, cond):

@@ -214,11 +214,12 @@ def test_a_wait_for_under_an_overlay_that_stays_up_fails_as_transient(
     assert "overlay" in failure.message
 
 
-def test_a_wait_for_css_the_page_cannot_answer_is_asked_of_playwright(
+def test_a_wait_for_css_agrees_with_playwright_in_shadow_roots_and_on_its_own_css(
     harness: Harness, tmp_path: Path
 ) -> None:
-    # After a click (nothing has looked at the page since), a wait of plain CSS runs in the
-    # page; inside a shadow root and for Playwright's own CSS it must hand over to Playwright.
+    # After a click (nothing has looked at the page since), a wait of plain CSS and the
+    # overlay is one wait for the root element to match a selector saying both: it must
+    # reach into open shadow roots and take Playwright's own CSS as Playwright does.
     def waits(condition: str) -> str:
         return f"""
         detect:
