@@ -44,8 +44,16 @@ def _locator(scope: Scope, loc: LocatorFields) -> LocatorFields:
     return render_model(loc, scope.context())
 
 
+_TEXT_LOCATORS: dict[str, Locator] = {}  # the playbooks' texts without a template
+
+
 def _text_locator(scope: Scope, text: str) -> Locator:
-    return Locator(text=render(text, scope.context()))
+    if "{" in text:
+        return Locator(text=render(text, scope.context()))
+    found = _TEXT_LOCATORS.get(text)
+    if found is None:  # the detectors' texts are asked after every navigation: built once
+        found = _TEXT_LOCATORS[text] = Locator(text=text)
+    return found
 
 
 def _overlay(scope: Scope) -> LocatorFields | None:
