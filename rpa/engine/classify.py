@@ -131,7 +131,11 @@ class _Probes:
         self.screen: Screen | None = None
 
     async def look(self) -> None:
-        """Look at the page once; note the overlay as gone if it is not up."""
+        """Look at the page once (a look taken since the document loaded will do)."""
+        fresh = self.scope.job.fresh_screen()
+        if fresh is not None and fresh.loaded:
+            self.screen = fresh
+            return
         every = [loc for found in self.parts.values() for loc in found]
         self.screen = await conditions.look(self.scope, None, *every)
         if self.screen is None:

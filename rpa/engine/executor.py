@@ -424,7 +424,8 @@ class Executor:
             sensitive=sensitive,
             screen=job.fresh_screen(),
         )
-        job.page_changed()  # the step may change the page: a look taken before is stale
+        if step.kind not in OFF_PAGE_KINDS:
+            job.page_changed()  # the step may change the page: a look taken before is stale
         try:
             result = await get_handler(step.kind)(ctx, args)
         except Exception as exc:

@@ -104,7 +104,7 @@ class JobState:
     prior_intent: bool = False  # an earlier run of this job attempted a submission
     changed_by_attempt: bool = False  # a guard found a change this job had attempted
     watched: tuple[str, ...] = ()  # the CSS selectors a look at the page takes
-    page_epoch: int = 0  # bumped when a step starts, the page navigates, the engine sleeps
+    page_epoch: int = 0  # bumped when a step on the page starts, it navigates, we sleep
     screen: Screen | None = None  # the last look at the page
     screen_epoch: int = -1  # `page_epoch` when it was taken
 
@@ -117,7 +117,8 @@ class JobState:
         self.screen, self.screen_epoch = screen, epoch
 
     def fresh_screen(self) -> Screen | None:
-        """The look at the page taken since the last step started, navigation or sleep."""
+        """The look at the page taken since the last step on the page started, the last
+        navigation and the last sleep; None if there is none."""
         return self.screen if self.screen_epoch == self.page_epoch else None
 
     @cached_property

@@ -90,11 +90,12 @@ async def look(scope: Scope, cond: Condition | None = None, *extra: LocatorField
         wanted.extend(loc.css or "" for loc in _css_leaves(scope, cond))
     overlay = job.detect.overlay
     wanted.extend(loc.css for loc in (overlay, *extra) if loc is not None and loc.css is not None)
-    epoch = job.page_epoch
+    epoch, loaded = job.page_epoch, job.loaded_navigation == job.navigations
     try:
         screen = await Screen.take(job.page, wanted, text=True)
     except PlaywrightError:  # a navigation replaced the document: ask Playwright
         return None
+    screen.loaded = loaded
     job.keep_screen(screen, epoch)
     if overlay is not None and screen.visible(overlay) is False:
         job.overlay_clear_at = job.actions  # no step need ask again until the next action
@@ -253,14 +254,18 @@ def overlay_stuck(overlay: LocatorFields, timeout_ms: int) -> TransientError:
     )
 
 
-async def overlay_gone(scope: Scope, timeout_ms: int) -> None:
+async def overlay_gone(scope: Scope, timeout_ms: int, *, seen_up: bool = False) -> None:
     """Wait for the progress overlay to go (a transient failure if it stays up), unless it
-    was seen gone since the last action."""
+    was seen gone since the last action. ``seen_up``: a look has just seen it up."""
     job = scope.job
     overlay = job.detect.overlay
     if overlay is None or job.overlay_clear_at == job.actions:
         return
-    if not await wait_until(scope, Condition(overlay_gone=True), timeout_ms):
+    if seen_up:
+        gone = await _wait_locator(scope, overlay, show=False, timeout_ms=timeout_ms)
+    else:
+        gone = await wait_until(scope, Condition(overlay_gone=True), timeout_ms)
+    if not gone:
         raise overlay_stuck(overlay, timeout_ms)
     job.overlay_clear_at = job.actions
 
@@ -317,27 +322,28 @@ async def wait_settled(
     job = scope.job
     overlay = job.detect.overlay
     # the look since the previous step may say so: then no call to the page
-    if overlay is None or job.overlay_clear_at == job.actions:
-        if look is not None and decided(scope, cond, look):
-            return True
-        return await wait_until(scope, cond, timeout_ms)
-    if look is not None and look.visible(overlay) is False and decided(scope, cond, look):
+    clear = overlay is None or job.overlay_clear_at == job.actions
+    clear = clear or (overlay is not None and look is not None and look.visible(overlay) is False)
+    if look is not None and clear and decided(scope, cond, look):
+        job.keep_screen(look, job.page_epoch)  # the page was not touched: still current
         return True
+    if overlay is None or job.overlay_clear_at == job.actions:
+        return await wait_until(scope, cond, timeout_ms)
     started = time.monotonic()
     test = css_tree(scope, cond) if plain_css(overlay) else None
     if test is not None:
         gone = f":not(:has(:is({overlay.css}):visible))"
-        settled = await _wait_root(scope, gone + test, timeout_ms)
-        if settled:
+        came = await _wait_root(scope, gone + test, timeout_ms)
+        if came:
             job.overlay_clear_at = job.actions
             return True
-        if settled is False:
+        if came is False:
             if await overlay_shown(scope, overlay):
                 raise overlay_stuck(overlay, timeout_ms)
             return False
     # at least 1 ms: a timeout of 0 is "no timeout" to Playwright
     left = max(1, timeout_ms - int((time.monotonic() - started) * 1000))
-    await overlay_gone(scope, left)
+    await overlay_gone(scope, left, seen_up=look is not None and look.visible(overlay) is True)
     return await wait_until(scope, cond, left)
 
 
@@ -366,8 +372,8 @@ async def wait_until(scope: Scope, cond: Condition, timeout_ms: int) -> bool:
         if came is not None:
             return came
     deadline = time.monotonic() + timeout_ms / 1000
-    while True:
-        if await holds(scope, cond):
+    while True:  # each look is kept: the probes after the step may use the last one
+        if await holds(scope, cond, await look(scope, cond)):
             return True
         if time.monotonic() >= deadline:
             return False

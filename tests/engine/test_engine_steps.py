@@ -534,13 +534,17 @@ def test_the_probes_between_two_steps_share_one_look_at_the_page(
                 when: {not: {text: Arrived late}}
                 block:
                   - wait_for: {all: [{visible: {css: h1}}, {hidden: {css: "#late"}}]}
+                  - set: {waited: true}
                   - set: {probed: true}
+                    when: {visible: {css: h1}}
         outputs: {probed: "{{ vars.probed | default(false) }}"}
         """,
     )
     assert run.result.ok, run.result.failure
     assert run.result.outputs == {"probed": True}
-    assert looks == [True]  # after the goto; it answers both whens and the wait_for
+    # after the goto; it answers the whens, and the wait_for, which (like a set) does not
+    # touch the page, so the last when may use it too
+    assert looks == [True]
 
 
 def test_a_look_at_the_page_is_not_used_after_a_step_has_run(
@@ -587,3 +591,26 @@ def test_a_look_at_the_page_is_not_used_after_the_delay_before_a_retry(
     )
     assert run.result.ok, run.result.failure
     assert run.delays == [1]
+
+
+def test_a_page_a_wait_for_ends_on_after_a_navigation_is_examined_by_the_detectors(
+    harness: Harness, tmp_path: Path
+) -> None:
+    # the click navigates 150 ms later, to a busy page; the wait's last look at the page
+    # (which the detectors may reuse) is of that page
+    run = harness.run(
+        tmp_path,
+        """
+        detect:
+          overlay: {css: "#overlay"}
+          busy: {text: "Server is busy"}
+        steps:
+          - goto: late.html
+          - click: Go later
+          - wait_for: {any: [{url: "*busy*"}, {visible: {css: "#never"}}]}
+            retry: {attempts: 1}
+        """,
+    )
+    failure = run.result.failure
+    assert failure is not None and failure.kind == "transient"
+    assert failure.message == "the portal says it is busy"
