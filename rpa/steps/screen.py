@@ -1,8 +1,8 @@
 """One look at the page in one call (``Screen``): which CSS selectors have a visible match,
 the page's rendered text, whether it has open shadow roots, the document's HTTP status.
 
-A look taken since the last step ran answers every probe until the next step runs, the
-page navigates or the engine sleeps (``JobState.fresh_screen``). So it takes the plain CSS
+A look taken since the last step on the page ran answers every probe until the next one
+runs, the page navigates or the engine sleeps (``JobState.fresh_screen``). So it takes the plain CSS
 selectors of every condition and detector of the job's playbooks (``watched_selectors``),
 and the few probes between two steps (``when``, ``guard``, ``until``, the detectors after a
 navigation, a ``wait_for`` that already holds) cost one call to the page, not one each.
@@ -129,11 +129,15 @@ class Screen:
         return False  # role, label, ...: only Playwright can tell
 
 
+def _templated(text: str) -> bool:
+    return "{{" in text or "{%" in text
+
+
 def _condition_css(cond: Condition | None) -> Iterator[str]:
     if cond is None:
         return
     for loc in (cond.visible, cond.hidden):
-        if loc is not None and loc.css is not None and "{{" not in loc.css:
+        if loc is not None and loc.css is not None and not _templated(loc.css):
             yield loc.css
     for part in (cond.all or []) + (cond.any or []) + ([cond.not_] if cond.not_ else []):
         yield from _condition_css(part)
