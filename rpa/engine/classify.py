@@ -137,7 +137,7 @@ class _Probes:
             self.screen = fresh
             return
         every = [loc for found in self.parts.values() for loc in found]
-        self.screen = await conditions.look(self.scope, None, *every)
+        self.screen = await conditions.look_at_page(self.scope, None, *every)
         if self.screen is None:
             self.parts.clear()  # no look at the page: test one by one
 

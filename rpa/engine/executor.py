@@ -273,7 +273,7 @@ class Executor:
             look = job.fresh_screen()
             settled = overlay is None or job.overlay_clear_at == job.actions
             if look is None and (not settled or conditions.lookable(cond)):
-                look = await conditions.look(scope, cond)  # notes the overlay gone, if so
+                look = await conditions.look_at_page(scope, cond)  # notes the overlay gone, if so
             if overlay is None or job.overlay_clear_at == job.actions:
                 return await conditions.holds(scope, cond, look)
             shown = look.visible(overlay) if look is not None else None

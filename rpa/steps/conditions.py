@@ -3,7 +3,7 @@ them to hold (``wait_for``, ``assert``).
 
 Waiting uses Playwright's own waits: for a single locator, and for a condition of CSS
 tests (with the overlay gone) a wait for the document's root element to match a selector
-that says so (``css_tree``). Other composite and expression conditions are polled every
+that says so (``root_test``). Other composite and expression conditions are polled every
 ``POLL_S`` until the deadline. This is the only polling in the engine, and it is a wait,
 not a retry.
 """
@@ -62,9 +62,9 @@ def _overlay(scope: Scope) -> LocatorFields | None:
 
 async def holds(scope: Scope, cond: Condition, look: Screen | None = None) -> bool:
     """Whether the condition holds now (no waiting). ``look`` answers what it can; without
-    one, one small look is taken for the condition's plain CSS parts (if it has any)."""
-    if look is None:
-        look = await _look_for(scope, cond)
+    one, a look is taken (and kept) if the condition has plain CSS parts."""
+    if look is None and _css_leaves(scope, cond):
+        look = await look_at_page(scope, cond)
     return await _holds(scope, cond, look)
 
 
@@ -80,7 +80,9 @@ def lookable(cond: Condition) -> bool:
     return any(lookable(part) for part in parts)
 
 
-async def look(scope: Scope, cond: Condition | None = None, *extra: LocatorFields) -> Screen | None:
+async def look_at_page(
+    scope: Scope, cond: Condition | None = None, *extra: LocatorFields
+) -> Screen | None:
     """A look at the page, with its text, for every watched selector, the overlay, the
     condition's plain CSS parts and ``extra``; kept as the job's fresh look (it answers
     the probes until the next step). None when the document went away under it."""
@@ -113,18 +115,6 @@ def _css_leaves(scope: Scope, cond: Condition) -> list[LocatorFields]:
         return [loc] if plain_css(loc) else []
     parts = cond.all or cond.any or ([cond.not_] if cond.not_ is not None else [])
     return [loc for part in parts for loc in _css_leaves(scope, part)]
-
-
-async def _look_for(scope: Scope, cond: Condition) -> Screen | None:
-    """One small look at the page for the condition's plain CSS parts (None when there is
-    nothing to look for, or the document went away under the look)."""
-    wanted = [loc.css or "" for loc in _css_leaves(scope, cond)]
-    if not wanted:
-        return None
-    try:
-        return await Screen.take(scope.job.page, wanted, text=False)
-    except PlaywrightError:  # a navigation replaced the document: ask Playwright
-        return None
 
 
 def _seen(loc: LocatorFields, look: Screen) -> bool | None:
@@ -270,7 +260,7 @@ async def overlay_gone(scope: Scope, timeout_ms: int, *, seen_up: bool = False) 
     job.overlay_clear_at = job.actions
 
 
-def css_tree(scope: Scope, cond: Condition) -> str | None:
+def root_test(scope: Scope, cond: Condition) -> str | None:
     """The condition as a test of the document's root element in Playwright's CSS (its
     ``:visible``, ``:has``, ``:is`` and ``:not``), rendered; ``None`` when a part of it is
     anything else (text, url, expr, a locator with more than CSS). ``html`` + the test is
@@ -288,19 +278,19 @@ def css_tree(scope: Scope, cond: Condition) -> str | None:
         seen = f":has(:is({loc.css}):visible)"
         return seen if cond.visible is not None else f":not({seen})"
     if cond.all is not None or cond.any is not None:
-        parts = [css_tree(scope, part) for part in (cond.all or cond.any or [])]
+        parts = [root_test(scope, part) for part in (cond.all or cond.any or [])]
         tests = [part for part in parts if part is not None]
         if not tests or len(tests) < len(parts):
             return None
         return "".join(tests) if cond.all is not None else f":is({', '.join(tests)})"
     if cond.not_ is not None:
-        inner = css_tree(scope, cond.not_)
+        inner = root_test(scope, cond.not_)
         return None if inner is None else f":not({inner})"
     return None
 
 
 async def _wait_root(scope: Scope, test: str, timeout_ms: int) -> bool | None:
-    """Wait for the root element to pass ``test`` (``css_tree``); whether it came to.
+    """Wait for the root element to pass ``test`` (``root_test``); whether it came to.
     None: Playwright could not parse it (a selector of its own inside ``:is()``)."""
     try:
         await scope.job.page.locator("html" + test).wait_for(state="attached", timeout=timeout_ms)
@@ -318,7 +308,7 @@ async def wait_settled(
     whether it came to hold (an overlay that stays up is a transient failure). ``look``,
     taken since the previous step, may say both already hold. A condition of plain CSS
     tests and a plain CSS overlay are waited for together, in one Playwright wait
-    (``css_tree``); anything else waits for the overlay, then for the condition."""
+    (``root_test``); anything else waits for the overlay, then for the condition."""
     job = scope.job
     overlay = job.detect.overlay
     # the look since the previous step may say so: then no call to the page
@@ -330,7 +320,7 @@ async def wait_settled(
     if overlay is None or job.overlay_clear_at == job.actions:
         return await wait_until(scope, cond, timeout_ms)
     started = time.monotonic()
-    test = css_tree(scope, cond) if plain_css(overlay) else None
+    test = root_test(scope, cond) if plain_css(overlay) else None
     if test is not None:
         gone = f":not(:has(:is({overlay.css}):visible))"
         came = await _wait_root(scope, gone + test, timeout_ms)
@@ -366,14 +356,14 @@ async def wait_until(scope: Scope, cond: Condition, timeout_ms: int) -> bool:
         if overlay is None or not await overlay_shown(scope, overlay):
             return True
         return await _wait_locator(scope, overlay, show=False, timeout_ms=timeout_ms)
-    test = css_tree(scope, cond)
+    test = root_test(scope, cond)
     if test is not None:
         came = await _wait_root(scope, test, timeout_ms)
         if came is not None:
             return came
     deadline = time.monotonic() + timeout_ms / 1000
     while True:  # each look is kept: the probes after the step may use the last one
-        if await holds(scope, cond, await look(scope, cond)):
+        if await holds(scope, cond, await look_at_page(scope, cond)):
             return True
         if time.monotonic() >= deadline:
             return False

@@ -94,7 +94,9 @@ class Screen:
         self.shadow = shadow
         self.status = status  # the document's HTTP status, if known
         self.with_text = with_text  # whether ``text`` is the page's (else: not looked at)
-        self.loaded = False  # taken once the document's DOM had loaded (``conditions.look``)
+        self.loaded = (
+            False  # taken once the document's DOM had loaded (``conditions.look_at_page``)
+        )
 
     @classmethod
     async def take(cls, page: Page, selectors: Iterable[str], *, text: bool) -> Screen:
