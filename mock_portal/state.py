@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS users (
     email TEXT PRIMARY KEY, password_hash TEXT NOT NULL, mobile TEXT NOT NULL,
     name TEXT NOT NULL, must_change_password INTEGER NOT NULL DEFAULT 0,
-    profile TEXT NOT NULL DEFAULT '{}', created_at TEXT NOT NULL);
+    profile TEXT NOT NULL DEFAULT '{}', created_at TEXT NOT NULL,
+    failed_logins INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY, email TEXT, csrf TEXT NOT NULL, last_seen REAL NOT NULL,
     data TEXT NOT NULL DEFAULT '{}', started REAL NOT NULL DEFAULT 0);
@@ -69,6 +70,9 @@ def init_db(db_path: str) -> None:
         columns = {r["name"] for r in conn.execute("PRAGMA table_info(sessions)")}
         if "started" not in columns:  # a database made before sessions had an age
             conn.execute("ALTER TABLE sessions ADD COLUMN started REAL NOT NULL DEFAULT 0")
+        columns = {r["name"] for r in conn.execute("PRAGMA table_info(users)")}
+        if "failed_logins" not in columns:  # a database made before logins were counted
+            conn.execute("ALTER TABLE users ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0")
         _dsc_schema(conn)
     finally:
         conn.close()
@@ -141,6 +145,9 @@ def set_faults(conn: sqlite3.Connection, faults: dict[str, Any]) -> None:
 
 # --- users --------------------------------------------------------------------------------
 
+#: Refused logins in a row that lock an account [I: no source gives the real portal's rule].
+LOCK_AFTER_FAILED_LOGINS = 5
+
 
 def hash_password(password: str) -> str:
     salt = secrets.token_hex(8)
@@ -164,11 +171,12 @@ def create_user(
     must_change_password: bool = False,
     profile: dict[str, Any] | None = None,
     created_at: datetime | None = None,
+    failed_logins: int = 0,
 ) -> None:
     conn.execute(
         "INSERT OR REPLACE INTO users(email, password_hash, mobile, name, must_change_password, "
         "profile, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "created_at, failed_logins) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             email.lower(),
             hash_password(password),
@@ -177,6 +185,7 @@ def create_user(
             int(must_change_password),
             json.dumps(profile or {}),
             (created_at or datetime.now()).isoformat(),
+            failed_logins,
         ),
     )
 
@@ -189,10 +198,34 @@ def get_user(conn: sqlite3.Connection, email: str) -> sqlite3.Row | None:
 
 
 def set_password(conn: sqlite3.Connection, email: str, password: str) -> None:
+    """A new password (changed, or reset through Forgot Password): the account is unlocked."""
     conn.execute(
-        "UPDATE users SET password_hash = ?, must_change_password = 0 WHERE email = ?",
+        "UPDATE users SET password_hash = ?, must_change_password = 0, failed_logins = 0 "
+        "WHERE email = ?",
         (hash_password(password), email.lower()),
     )
+
+
+def is_locked(user: sqlite3.Row) -> bool:
+    """Locked after ``LOCK_AFTER_FAILED_LOGINS`` refused logins in a row: even the right
+    password is refused until the password is reset."""
+    failed: int = user["failed_logins"]
+    return failed >= LOCK_AFTER_FAILED_LOGINS
+
+
+def login_refused(conn: sqlite3.Connection, email: str) -> int:
+    """Count one more refused login in a row for ``email``; the count now."""
+    row = conn.execute(
+        "UPDATE users SET failed_logins = failed_logins + 1 WHERE email = ? "
+        "RETURNING failed_logins",
+        (email.lower(),),
+    ).fetchone()
+    return 0 if row is None else int(row["failed_logins"])
+
+
+def login_accepted(conn: sqlite3.Connection, email: str) -> None:
+    """A good login: the count of refused ones starts again from 0."""
+    conn.execute("UPDATE users SET failed_logins = 0 WHERE email = ?", (email.lower(),))
 
 
 # --- sessions -----------------------------------------------------------------------------

@@ -70,6 +70,11 @@ ANNOUNCEMENT = (
 CAPTCHA_WRONG = "Invalid Captcha. Please enter the characters shown in the image."
 CAPTCHA_REQUIRED = "Please enter the Captcha."
 LOGIN_FAILED = "Invalid Username or Password."
+# After state.LOCK_AFTER_FAILED_LOGINS refused logins in a row, for any password [I].
+ACCOUNT_LOCKED = (
+    "Your account has been locked due to multiple unsuccessful login attempts. Please reset "
+    "your password using Forgot Password."
+)
 LOGIN_FIELDS_REQUIRED = "Please enter Username and Password."
 PASSWORD_CHANGE_REQUIRED = "You are logging in for the first time. Please change your password."
 PASSWORD_RULES = (

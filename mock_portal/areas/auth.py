@@ -1,4 +1,5 @@
-"""Login (with captcha), registration (mobile + email OTP), forgot/change password, logout."""
+"""Login (with captcha; an account locks after refused logins in a row), registration
+(mobile + email OTP), forgot/change password (a reset unlocks the account), logout."""
 
 from __future__ import annotations
 
@@ -73,8 +74,16 @@ async def check_login(ctx: Ctx) -> Response:
     if not username or not password:
         return _login_page(ctx, error=wording.LOGIN_FIELDS_REQUIRED, username=username)
     user = state.get_user(ctx.conn, username)
-    if user is None or not state.check_password(user["password_hash"], password):
+    if user is None:
         return _login_page(ctx, error=wording.LOGIN_FAILED, username=username)
+    if state.is_locked(user) or not state.check_password(user["password_hash"], password):
+        # Every refusal counts, a locked account's too; the one that reaches the limit
+        # already answers that the account is locked.
+        refused = state.login_refused(ctx.conn, user["email"])
+        locked = refused >= state.LOCK_AFTER_FAILED_LOGINS
+        error = wording.ACCOUNT_LOCKED if locked else wording.LOGIN_FAILED
+        return _login_page(ctx, error=error, username=username)
+    state.login_accepted(ctx.conn, user["email"])
     ctx.start_session(user["email"])
     faults = state.get_faults(ctx.conn)
     rate = float(faults.get("announcement_rate") or 0)

@@ -4,8 +4,11 @@
 - ``POST /__mock__/seed`` ``{"users": [...], "iecs": [...]}``: see :func:`seed`.
 - ``GET /__mock__/outbox?to=ADDRESS``: messages, newest first.
 - ``GET /__mock__/captcha/{id}``: ``{"answer"}``.
+- ``GET /__mock__/users/{email}``: ``{email, failed_logins, locked, must_change_password}``.
 - ``GET /__mock__/iecs/{iec}``: the record with its effective ``status``.
 - ``GET /__mock__/applications?iec=IEC``.
+- ``GET /__mock__/tokens?iec=IEC``: the DSC tokens, one entry per certificate, with the
+  signatures each certificate's key made.
 - ``POST /__mock__/clock`` ``{"now": ISO | null}``; ``GET`` reads it.
 - ``POST /__mock__/faults`` ``{seed, latency_ms, jitter_ms, error_rate, error_statuses,
   session_ttl_s, announcement_rate, maintenance, embridge_down, busy_actions}``; ``GET``
@@ -81,6 +84,7 @@ def seed_data(conn: sqlite3.Connection, payload: dict[str, Any]) -> dict[str, An
             mobile=str(user["mobile"]),
             name=user["name"],
             must_change_password=bool(user.get("must_change_password", False)),
+            failed_logins=seeded_failed_logins(user),
         )
         created["users"].append({"email": user["email"].lower()})
     for item in payload.get("iecs") or []:
@@ -92,6 +96,15 @@ def seed_data(conn: sqlite3.Connection, payload: dict[str, Any]) -> dict[str, An
             state.put_aadhaar(conn, aadhaar)
         created["iecs"].append({"iec": record["iec"], "tokens": tokens})
     return created
+
+
+def seeded_failed_logins(user: dict[str, Any]) -> int:
+    """A seeded user's refused logins in a row: ``failed_logins``, at least the limit when
+    ``locked`` is true."""
+    failed = int(user.get("failed_logins") or 0)
+    if user.get("locked"):
+        failed = max(failed, state.LOCK_AFTER_FAILED_LOGINS)
+    return failed
 
 
 def normalise_iec(item: dict[str, Any]) -> dict[str, Any]:
@@ -146,6 +159,20 @@ async def captcha(request: Request, conn: sqlite3.Connection) -> Response:
     return JSONResponse({"answer": answer})
 
 
+async def user(request: Request, conn: sqlite3.Connection) -> Response:
+    row = state.get_user(conn, request.path_params["email"])
+    if row is None:
+        return JSONResponse({"error": "unknown user"}, status_code=404)
+    return JSONResponse(
+        {
+            "email": row["email"],
+            "failed_logins": row["failed_logins"],
+            "locked": state.is_locked(row),
+            "must_change_password": bool(row["must_change_password"]),
+        }
+    )
+
+
 async def iec(request: Request, conn: sqlite3.Connection) -> Response:
     record = state.get_iec(conn, request.path_params["iec"])
     if record is None:
@@ -157,6 +184,12 @@ async def iec(request: Request, conn: sqlite3.Connection) -> Response:
 async def applications(request: Request, conn: sqlite3.Connection) -> Response:
     apps = state.applications(conn, iec=request.query_params.get("iec"))
     return JSONResponse(apps)
+
+
+async def tokens(request: Request, conn: sqlite3.Connection) -> Response:
+    from mock_portal import dsc
+
+    return JSONResponse(dsc.token_summaries(conn, iec=request.query_params.get("iec")))
 
 
 async def clock(request: Request, conn: sqlite3.Connection) -> Response:
@@ -192,8 +225,10 @@ ROUTES = [
     Route("/__mock__/seed", guarded(seed), methods=["POST"]),
     Route("/__mock__/outbox", guarded(outbox), methods=["GET"]),
     Route("/__mock__/captcha/{cid}", guarded(captcha), methods=["GET"]),
+    Route("/__mock__/users/{email}", guarded(user), methods=["GET"]),
     Route("/__mock__/iecs/{iec}", guarded(iec), methods=["GET"]),
     Route("/__mock__/applications", guarded(applications), methods=["GET"]),
+    Route("/__mock__/tokens", guarded(tokens), methods=["GET"]),
     Route("/__mock__/clock", guarded(clock), methods=["GET", "POST"]),
     Route("/__mock__/faults", guarded(faults), methods=["GET", "POST"]),
     Route("/__mock__/sessions/expire", guarded(expire_sessions), methods=["POST"]),
