@@ -29,6 +29,7 @@ from rpa.engine.retry import RetryPolicy, UntilNotMet, policy_for, run_with_retr
 from rpa.engine.tracing import TraceRecorder
 from rpa.errors import (
     BusinessError,
+    FailureKind,
     LoadIssue,
     PlaybookError,
     RecordError,
@@ -301,6 +302,8 @@ class Executor:
 
         def retried(attempt: int, error: StepError, delay: float) -> None:
             self.tracer.arm(self.job)  # trace: on-retry starts recording now
+            if error.kind is FailureKind.TRANSIENT:
+                self.job.transient_failures += 1
             self.job.emit(
                 StepRetried(
                     job_id=self.job.job_id,

@@ -103,6 +103,7 @@ class JobState:
     intents: list[str] = field(default_factory=list)  # submit steps attempted
     prior_intent: bool = False  # an earlier run of this job attempted a submission
     changed_by_attempt: bool = False  # a guard found a change this job had attempted
+    transient_failures: int = 0  # attempts that failed transiently (busy, timeouts)
     watched: tuple[str, ...] = ()  # the CSS selectors a look at the page takes
     page_epoch: int = 0  # bumped when a step on the page starts, it navigates, we sleep
     screen: Screen | None = None  # the last look at the page

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rpa.challenges.base import CaptchaRequest, OtpRequest, SignRequest
-from rpa.errors import NeedsInputError
+from rpa.errors import NeedsInputError, StepError, TransientError
 from rpa.events import ArtifactSaved, ChallengeWaiting
 from rpa.masking import mask_tail, register_secret
 from rpa.playbook.args import CaptchaArgs, OtpArgs, SignArgs
@@ -35,10 +35,13 @@ async def ask(
     try:
         value = await asyncio.wait_for(answer, timeout=timeout_s)
     except TimeoutError as exc:
-        raise NeedsInputError(
-            f"nobody answered the {challenge} in {timeout_s:g}s: {prompt}",
-            code=f"{challenge.upper()}_TIMEOUT",
+        raise unanswered(
+            ctx, challenge, f"nobody answered the {challenge} in {timeout_s:g}s: {prompt}"
         ) from exc
+    except NeedsInputError as exc:
+        if exc.code != f"{challenge.upper()}_TIMEOUT":
+            raise
+        raise unanswered(ctx, challenge, exc.message) from exc
     except LookupError as exc:
         raise NeedsInputError(
             f"no {challenge} available: {exc}", code=f"{challenge.upper()}_MISSING"
@@ -46,6 +49,21 @@ async def ask(
     value = str(value).strip()
     register_secret(value)
     return value
+
+
+def unanswered(ctx: StepContext, challenge: str, message: str) -> StepError:
+    """A challenge nobody answered in time: a person is needed (``needs-input``). An OTP
+    is the exception when the job failed transiently before (a busy portal): then the answer may never have been
+    sent (an OTP lost with a busy answer), and the failure is transient too, so a batch
+    runs the job again rather than wait for a person."""
+    code = f"{challenge.upper()}_TIMEOUT"
+    if challenge == "otp" and ctx.job.transient_failures:
+        return TransientError(
+            f"{message} (after {ctx.job.transient_failures} transient failure(s) of the "
+            "portal in this job, so it may never have been sent)",
+            code=code,
+        )
+    return NeedsInputError(message, code=code)
 
 
 async def ask_otp(ctx: StepContext, channel: str, prompt: str, address: str | None = None) -> str:
@@ -76,9 +94,13 @@ async def otp(ctx: StepContext, args: OtpArgs) -> dict[str, Any]:
     prompt = args.prompt or (
         f"OTP sent to {args.channel}{' ' + destination if destination else ''}{_for_client(ctx)}"
     )
-    code = await ask_otp(ctx, args.channel, prompt, args.destination)
+    # The field first: a page without it (a busy answer to "Send OTP") sent no OTP, and
+    # nobody should be asked for one.
     with acting(args.into, ctx.timeout_ms):
         field = await target(ctx.page, args.into, ctx.timeout_ms)
+        await field.wait_for(state="visible", timeout=ctx.timeout_ms)
+    code = await ask_otp(ctx, args.channel, prompt, args.destination)
+    with acting(args.into, ctx.timeout_ms):
         ctx.note_secret_input(field)
         await field.fill(code, timeout=ctx.timeout_ms)
     return {"channel": args.channel, "entered": True}
