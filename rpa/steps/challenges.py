@@ -53,9 +53,9 @@ async def ask(
 
 def unanswered(ctx: StepContext, challenge: str, message: str) -> StepError:
     """A challenge nobody answered in time: a person is needed (``needs-input``). An OTP
-    is the exception when the job failed transiently before (a busy portal): then the answer may never have been
-    sent (an OTP lost with a busy answer), and the failure is transient too, so a batch
-    runs the job again rather than wait for a person."""
+    is the exception when the job failed transiently before (a busy portal): the OTP may
+    never have been sent (lost with a busy answer), so the failure is transient too and a
+    batch runs the job again rather than wait for a person."""
     code = f"{challenge.upper()}_TIMEOUT"
     if challenge == "otp" and ctx.job.transient_failures:
         return TransientError(
