@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rpa.batch import BatchJob, JobEnd
-from rpa.challenges.base import Providers
+from rpa.challenges.base import Prompter, Providers
 from rpa.challenges.inbox import Inbox
 from rpa.challenges.providers import (
     MockPortalApi,
@@ -32,8 +32,6 @@ from rpa.records import ClientRecord
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from rich.console import Console
-
     from rpa.config import Settings
     from rpa.engine import ContextFactory
 
@@ -43,10 +41,12 @@ def build_providers(
     *,
     otp_provider: str | None = None,
     captcha_provider: str | None = None,
-    console: Console | None = None,
+    prompter: Prompter | None = None,
 ) -> Providers:
+    """``prompter``: the person the ``prompt`` providers ask (the CLI's terminal); without
+    one they end a job ``needs-input`` at its first question."""
     inbox = Inbox(settings.data_dir / "inbox")
-    terminal = TerminalPrompt(console)
+    terminal = TerminalPrompt(prompter, inbox=inbox)
     api = MockPortalApi(mock_api_root(settings.portal_url, settings.mock_api_url))
     return Providers(
         otp=make_otp_provider(
@@ -86,13 +86,16 @@ class Agent:
         bus: EventBus | None = None,
         otp_provider: str | None = None,
         captcha_provider: str | None = None,
-        console: Console | None = None,
+        prompter: Prompter | None = None,
     ) -> Agent:
         bus = bus or EventBus()
         journal = Journal(settings.journal_path)
         bus.add(JournalListener(journal), critical=True)
         providers = build_providers(
-            settings, otp_provider=otp_provider, captcha_provider=captcha_provider, console=console
+            settings,
+            otp_provider=otp_provider,
+            captcha_provider=captcha_provider,
+            prompter=prompter,
         )
         return cls(settings, bus, journal, providers, Loader([settings.playbooks_dir]))
 

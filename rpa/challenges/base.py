@@ -18,6 +18,10 @@ OTP never reaches a log, an event or a trace. Providers therefore only answer:
   the engine's OTP machinery (event, timeout, masking).
 
 ``Providers`` bundles them for ``Engine``; signers are registered by method name.
+
+The ``prompt`` providers ask a person through a ``Prompter``, which the CLI implements (it
+owns the terminal and its live display); ``mask_destination`` is how an OTP's destination
+is shown to that person.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ class ChallengeRequest:
 @dataclass(frozen=True, kw_only=True)
 class OtpRequest(ChallengeRequest):
     channel: str  # mobile | email
-    destination: str | None = None  # masked, e.g. "******4321": what a person is shown
+    destination: str | None = None  # masked (mask_destination): what a person is shown
     address: str | None = None  # the full number or email (for an outbox lookup; not shown)
 
 
@@ -51,6 +55,50 @@ class CaptchaRequest(ChallengeRequest):
     image: bytes  # PNG
     image_path: Path | None = None  # the saved copy, for a person to open
     captcha_id: str | None = None  # the id the page gives the image (step's id_attribute)
+
+
+def mask_destination(address: str) -> str:
+    """Where an OTP went, masked yet recognisable: ``9876541234`` → ``******1234``,
+    ``rahul@example.in`` → ``r****@example.in`` (the first character of the mailbox and the
+    whole domain, so a person can tell whose inbox to look in)."""
+    address = address.strip()
+    if "@" in address:
+        mailbox, _, domain = address.rpartition("@")
+        hidden = mailbox[:1] + "*" * (len(mailbox) - 1) if len(mailbox) > 1 else "*"
+        return f"{hidden}@{domain}"
+    keep = 4
+    if len(address) <= keep:
+        return "*" * len(address)
+    return "*" * (len(address) - keep) + address[-keep:]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Question:
+    """One question for a person: whose it is, what to ask, and how to take the answer."""
+
+    label: str  # whose challenge: the client's IEC and firm, e.g. "0123456789 (Acme Exports)"
+    prompt: str  # what to ask, never containing a secret
+    hidden: bool  # True for an OTP (not echoed as typed); a captcha's text is no secret
+    image: bytes | None = None  # a captcha to show (PNG)
+    image_path: Path | None = None  # its saved copy, for a person to open
+
+
+class Prompter(Protocol):
+    """A person at a terminal, as the CLI offers one to the ``prompt`` providers.
+
+    ``ask`` blocks until the person answers; the providers call it from a thread of their
+    own, one question at a time, and give the answer to the job that asked. It pauses
+    whatever else draws on the terminal (a live display) while the question is open.
+    ``interactive()`` is False when nobody can be asked (no terminal): the job then ends
+    ``needs-input``. ``withdraw`` is called (from the event loop) when the question being
+    asked is no longer wanted (its job gave up waiting); what the person types is dropped.
+    """
+
+    def interactive(self) -> bool: ...
+
+    def ask(self, question: Question) -> str: ...
+
+    def withdraw(self, question: Question) -> None: ...
 
 
 @runtime_checkable

@@ -1,32 +1,35 @@
 """The OTP and captcha providers a user chooses (``RPA_OTP_PROVIDER``, ``RPA_CAPTCHA_PROVIDER``).
 
-- ``prompt``: ask on this terminal (attended runs). Prompts from concurrent jobs take
-  turns; the captcha image is drawn in the terminal where it can be, and its path shown.
+- ``prompt``: ask a person at this terminal (attended runs), through the ``Prompter`` the
+  CLI supplies. Questions from concurrent jobs are asked one at a time, each labelled with
+  its client (IEC and firm), and each answer goes to the job that asked.
 - ``queue``: the job waits; anyone answers with ``rpa otp give JOB CODE`` (or ``rpa captcha
   give``) from another terminal. Nobody in time: the job ends ``needs-input``.
 - ``mock-outbox`` / ``mock``: read the mock portal's test API. For tests and the demo only:
   on the real portal a person answers, and we never guess or break a captcha.
+
+Every provider that waits leaves a waiting record in the inbox while it waits
+(``rpa.challenges.inbox``), so another process can tell what a job is waiting on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
-import getpass
+import queue
 import ssl
-import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import httpx
 from loguru import logger
 
-from rpa.challenges.base import CaptchaRequest, ChallengeRequest, OtpRequest
-from rpa.challenges.inbox import Inbox
+from rpa.challenges.base import CaptchaRequest, ChallengeRequest, OtpRequest, Prompter, Question
+from rpa.challenges.inbox import Inbox, Waiting
 from rpa.errors import ConfigError, NeedsInputError, TransientError
-
-if TYPE_CHECKING:
-    from rich.console import Console
+from rpa.masking import mask
 
 OTP_PROVIDERS = ("prompt", "queue", "mock-outbox")
 CAPTCHA_PROVIDERS = ("prompt", "queue", "mock")
@@ -38,75 +41,139 @@ def _who(request: ChallengeRequest) -> str:
     return f" [{request.client}]" if request.client else ""
 
 
+@contextlib.contextmanager
+def _waiting(
+    inbox: Inbox | None, request: ChallengeRequest, kind: str, provider: str
+) -> Iterator[None]:
+    """While the body runs, other processes can see ``request``'s job waiting on ``provider``."""
+    if inbox is None:
+        yield
+        return
+    record = Waiting(
+        job_id=request.job_id,
+        kind=kind,
+        provider=provider,
+        client=request.client,
+        prompt=mask(request.prompt),
+    )
+    with inbox.waiting(record):
+        yield
+
+
+@dataclass(eq=False)
+class _Asked:
+    """A question in the line, and how its answer gets back to the job that asked."""
+
+    question: Question
+    loop: asyncio.AbstractEventLoop
+    answer: asyncio.Future[str]
+    withdrawn: threading.Event = field(default_factory=threading.Event)
+    started: threading.Event = field(default_factory=threading.Event)  # on the terminal
+    finished: threading.Event = field(default_factory=threading.Event)  # answered
+
+    def deliver(self, value: str | None, error: BaseException | None) -> None:
+        """Called in the loop's thread: hand the answer to the job, unless it gave up."""
+        if self.answer.done():
+            return
+        if error is not None:
+            self.answer.set_exception(error)
+        else:
+            self.answer.set_result(value or "")
+
+
 class TerminalPrompt:
-    """Asks one question at a time on the controlling terminal, hidden as typed."""
+    """Puts the jobs' questions to a person one at a time, through ``prompter``.
 
-    def __init__(
-        self,
-        console: Console | None = None,
-        ask: Callable[[str], str] = getpass.getpass,
-        is_interactive: Callable[[], bool] = lambda: sys.stdin.isatty(),
-    ) -> None:
-        self.console = console
-        self._ask = ask
-        self._interactive = is_interactive
-        self._turn = asyncio.Lock()
+    One daemon thread asks them, in the order they came, so two questions are never on
+    the terminal at once and an answer cannot reach a job that did not ask it. A job that
+    gives up while its question waits in line is simply never asked; one that gives up
+    while being asked has its question withdrawn, and what the person types is dropped.
+    The thread is a daemon so a question left open never keeps the process alive.
+    """
 
-    async def question(self, text: str, *, kind: str) -> str:
-        if not self._interactive():
+    def __init__(self, prompter: Prompter | None, *, inbox: Inbox | None = None) -> None:
+        self.prompter = prompter
+        self.inbox = inbox
+        self._line: queue.SimpleQueue[_Asked] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start = threading.Lock()
+
+    async def ask(self, request: ChallengeRequest, question: Question, *, kind: str) -> str:
+        prompter = self.prompter
+        if prompter is None or not prompter.interactive():
             raise NeedsInputError(
                 f"no terminal to ask for the {kind} on; run attended, or use the queue "
                 f"provider (RPA_{kind.upper()}_PROVIDER=queue)",
                 code=f"{kind.upper()}_NO_TERMINAL",
             )
-        async with self._turn:
-            return await asyncio.to_thread(self._ask, text)
+        loop = asyncio.get_running_loop()
+        asked = _Asked(question, loop, loop.create_future())
+        with _waiting(self.inbox, request, kind, "prompt"):
+            self._ensure_thread()
+            self._line.put(asked)
+            try:
+                return await asked.answer
+            except asyncio.CancelledError:
+                asked.withdrawn.set()
+                if asked.started.is_set() and not asked.finished.is_set():
+                    with contextlib.suppress(Exception):  # the job is cancelled regardless
+                        prompter.withdraw(question)
+                raise
+
+    def _ensure_thread(self) -> None:
+        with self._start:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._serve, name="rpa-prompt", daemon=True)
+                self._thread.start()
+
+    def _serve(self) -> None:
+        assert self.prompter is not None
+        while True:
+            asked = self._line.get()
+            if asked.withdrawn.is_set():
+                continue  # its job stopped waiting before its turn came
+            asked.started.set()
+            value: str | None = None
+            error: BaseException | None = None
+            try:
+                value = self.prompter.ask(asked.question)
+            except Exception as exc:  # e.g. EOF on stdin: the job gets the error, not us
+                error = NeedsInputError(f"could not ask: {exc!r}", code="PROMPT_FAILED")
+            asked.finished.set()
+            with contextlib.suppress(RuntimeError):  # the job's loop has closed
+                asked.loop.call_soon_threadsafe(asked.deliver, value, error)
+
+
+def _label(request: ChallengeRequest) -> str:
+    return request.client or f"job {request.job_id}"
 
 
 class PromptOtp:
+    """OTPs from a person at the terminal; typed hidden."""
+
     def __init__(self, terminal: TerminalPrompt) -> None:
         self.terminal = terminal
 
     async def get_otp(self, request: OtpRequest) -> str:
-        return await self.terminal.question(f"{request.prompt}{_who(request)}: ", kind="otp")
-
-
-def render_image(console: Console, png: bytes, *, width: int = 60) -> None:
-    """Draw a small picture in the terminal with half-block characters (two pixels a cell)."""
-    import io
-
-    from PIL import Image
-    from rich.text import Text
-
-    image = Image.open(io.BytesIO(png)).convert("RGB")
-    height = max(2, round(image.height * width / image.width / 2) * 2)
-    image = image.resize((width, height))
-    data = image.tobytes()  # RGB, row by row
-
-    def rgb(x: int, y: int) -> str:
-        i = 3 * (y * width + x)
-        return f"rgb({data[i]},{data[i + 1]},{data[i + 2]})"
-
-    for y in range(0, height, 2):
-        line = Text()
-        for x in range(width):
-            line.append("▀", style=f"{rgb(x, y)} on {rgb(x, y + 1)}")
-        console.print(line)
+        question = Question(label=_label(request), prompt=request.prompt, hidden=True)
+        return await self.terminal.ask(request, question, kind="otp")
 
 
 class PromptCaptcha:
+    """Captchas read by a person at the terminal; the image is shown, the text typed visibly."""
+
     def __init__(self, terminal: TerminalPrompt) -> None:
         self.terminal = terminal
 
     async def solve(self, request: CaptchaRequest) -> str:
-        console = self.terminal.console
-        if console is not None and console.is_terminal and console.color_system:
-            async with self.terminal._turn:
-                render_image(console, request.image)
-        where = f" (image saved at {request.image_path})" if request.image_path else ""
-        return await self.terminal.question(
-            f"{request.prompt}{where}{_who(request)}: ", kind="captcha"
+        question = Question(
+            label=_label(request),
+            prompt=request.prompt,
+            hidden=False,
+            image=request.image or None,
+            image_path=request.image_path,
         )
+        return await self.terminal.ask(request, question, kind="captcha")
 
 
 class QueueProvider:
@@ -118,6 +185,10 @@ class QueueProvider:
 
     async def _wait(self, request: ChallengeRequest, kind: str) -> str:
         self.inbox.discard(request.job_id, kind)  # an answer left for an earlier question
+        with _waiting(self.inbox, request, kind, "queue"):
+            return await self._answer(request, kind)
+
+    async def _answer(self, request: ChallengeRequest, kind: str) -> str:
         logger.warning(
             "{}{} is waiting: {}. Answer with: rpa {} give {} <{}>",
             request.job_id,
@@ -176,12 +247,19 @@ class MockOutboxOtp:
     """Reads OTPs from the mock portal's outbox: the newest one for the address that it
     has not handed out before (a resent OTP is a new one)."""
 
-    def __init__(self, api: MockPortalApi, *, wait_s: float = MOCK_WAIT_S) -> None:
+    def __init__(
+        self, api: MockPortalApi, *, wait_s: float = MOCK_WAIT_S, inbox: Inbox | None = None
+    ) -> None:
         self.api = api
         self.wait_s = wait_s
+        self.inbox = inbox
         self._given: set[tuple[str, str, str]] = set()
 
     async def get_otp(self, request: OtpRequest) -> str:
+        with _waiting(self.inbox, request, "otp", "mock-outbox"):
+            return await self._read_outbox(request)
+
+    async def _read_outbox(self, request: OtpRequest) -> str:
         address = request.address
         if not address:
             raise NeedsInputError(
@@ -212,10 +290,15 @@ class MockCaptcha:
 
     needs_image = False  # the captcha step need not take a picture of the captcha
 
-    def __init__(self, api: MockPortalApi) -> None:
+    def __init__(self, api: MockPortalApi, *, inbox: Inbox | None = None) -> None:
         self.api = api
+        self.inbox = inbox
 
     async def solve(self, request: CaptchaRequest) -> str:
+        with _waiting(self.inbox, request, "captcha", "mock"):
+            return await self._read_answer(request)
+
+    async def _read_answer(self, request: CaptchaRequest) -> str:
         if not request.captcha_id:
             raise NeedsInputError(
                 "the mock captcha provider needs the captcha's id (the captcha step's "
@@ -244,7 +327,7 @@ def make_otp_provider(
         case "queue":
             return QueueProvider(inbox)
         case "mock-outbox":
-            return MockOutboxOtp(api)
+            return MockOutboxOtp(api, inbox=inbox)
     raise ConfigError(f"unknown OTP provider {name!r}; choose one of {', '.join(OTP_PROVIDERS)}")
 
 
@@ -257,7 +340,7 @@ def make_captcha_provider(
         case "queue":
             return QueueProvider(inbox)
         case "mock":
-            return MockCaptcha(api)
+            return MockCaptcha(api, inbox=inbox)
     raise ConfigError(
         f"unknown captcha provider {name!r}; choose one of {', '.join(CAPTCHA_PROVIDERS)}"
     )

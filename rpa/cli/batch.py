@@ -15,6 +15,7 @@ from rpa.batch import BatchJob, BatchPolicy, BatchRunner, BatchSummary, has_unco
 from rpa.batch import resume_jobs as unfinished_jobs
 from rpa.browser import open_browser
 from rpa.cli.app import EXIT_FAILED, EXIT_OK, app, console, err_console, fail, state
+from rpa.cli.challenges import ConsolePrompter
 from rpa.cli.progress import JsonLinesOutput, LiveDisplay, OutputMode
 from rpa.clientfile import ClientFile, load_clients
 from rpa.config import Settings
@@ -192,7 +193,7 @@ def batch(
         bus=EventBus(),
         otp_provider=otp_provider,
         captcha_provider=captcha_provider,
-        console=console,
+        prompter=ConsolePrompter(console),
     )
     try:
         if resume:
@@ -238,7 +239,10 @@ def replay(
     """Run a job again (with corrected client data), as a new job linked to the old one."""
     settings = state.settings()
     agent = Agent.create(
-        settings, otp_provider=otp_provider, captcha_provider=captcha_provider, console=console
+        settings,
+        otp_provider=otp_provider,
+        captcha_provider=captcha_provider,
+        prompter=ConsolePrompter(console),
     )
     old = agent.journal.job(job_id)
     source = clients or (

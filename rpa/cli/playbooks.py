@@ -16,6 +16,7 @@ from rich.markup import escape
 from rpa.agent import Agent, client_context
 from rpa.browser import open_browser
 from rpa.cli.app import EXIT_FAILED, EXIT_USAGE, app, console, err_console, fail, state
+from rpa.cli.challenges import ConsolePrompter
 from rpa.config import Settings
 from rpa.engine import JobResult
 from rpa.errors import PlaybookError, SecretError
@@ -190,7 +191,7 @@ async def _run_job(
     headed: bool,
     slow_mo: int | None,
 ) -> tuple[str, JobResult]:
-    agent = Agent.create(settings, bus=EventBus([_show]), console=err_console)
+    agent = Agent.create(settings, bus=EventBus([_show]), prompter=ConsolePrompter(err_console))
     try:
         iec = client.values.get("iec")
         job_id = agent.journal.add_job(playbook.name, client=iec, check_mode=check)

@@ -1,14 +1,19 @@
 """What a batch shows while it runs: a live Rich display, JSON lines, or nothing.
 
 All three are event listeners. The live display has an overall bar with counts and an
-ETA, and one line per worker with the client and its current step.
+ETA, and one line per worker with the client and its current step. While a person is asked
+something at this terminal (``live_paused``, the hook the CLI's prompter uses) the live
+display steps aside, and comes back once the question is answered.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
 from enum import StrEnum
 from typing import TextIO
@@ -60,11 +65,26 @@ class JsonLinesOutput:
         self.stream.flush()
 
 
+_running: list[LiveDisplay] = []  # the live displays on this process's terminal
+
+
+@contextmanager
+def live_paused() -> Iterator[None]:
+    """Every running live display stepped aside while the body runs (a question is open),
+    and drawn again after; nothing happens when none runs."""
+    with ExitStack() as stack:
+        for display in list(_running):
+            stack.enter_context(display.paused())
+        yield
+
+
 class LiveDisplay:
     """The live display. Use as a context manager around the batch."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        self._lock = threading.Lock()  # entering, leaving and pausing, from any thread
+        self._entered = False
         self.counts: Counter[str] = Counter()
         self.workers: dict[int, tuple[str, str]] = {}  # worker -> (client, step)
         self.worker_of: dict[str, int] = {}  # job id -> worker
@@ -80,12 +100,37 @@ class LiveDisplay:
         self.live = Live(self._render(), console=console, refresh_per_second=4, transient=False)
 
     def __enter__(self) -> LiveDisplay:
-        self.live.__enter__()
+        with self._lock:
+            self.live.__enter__()
+            self._entered = True
+            _running.append(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.live.update(self._render())
-        self.live.__exit__(None, None, None)
+        with self._lock:
+            self._entered = False
+            if self in _running:
+                _running.remove(self)
+            self.live.update(self._render())
+            if not self.live.is_started:  # left while paused: draw the last state once
+                self.live.start()
+            self.live.__exit__(None, None, None)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Off the terminal while the body runs (erased, not left behind), then back."""
+        with self._lock:
+            stopped = self._entered and self.live.is_started
+            if stopped:
+                self.live.transient = True
+                self.live.stop()
+                self.live.transient = False
+        try:
+            yield
+        finally:
+            with self._lock:
+                if stopped and self._entered:
+                    self.live.start(refresh=True)
 
     def _counts_text(self) -> str:
         return "  ".join(

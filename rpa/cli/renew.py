@@ -18,6 +18,7 @@ from rich.table import Table
 from rpa.agent import Agent
 from rpa.cli.app import EXIT_FAILED, EXIT_OK, app, console, fail, state
 from rpa.cli.batch import execute, load_client_file, plan_new_batch, print_summary
+from rpa.cli.challenges import ConsolePrompter
 from rpa.cli.progress import OutputMode
 from rpa.errors import BatchError
 from rpa.events import EventBus
@@ -66,7 +67,7 @@ def plan_command(
     day = _today(today)
     settings = state.settings()
     loaded = load_client_file(clients, None)
-    agent = Agent.create(settings, bus=EventBus(), console=console)
+    agent = Agent.create(settings, bus=EventBus(), prompter=ConsolePrompter(console))
     if refresh:
         _refresh(agent, clients, loaded.records, check=False)
     rows = plan(agent.journal, loaded.records, day)
@@ -111,7 +112,7 @@ def run_command(
     try:
         with RunLock(settings.renew_lock_file):
             loaded = load_client_file(clients, None)
-            agent = Agent.create(settings, bus=EventBus(), console=console)
+            agent = Agent.create(settings, bus=EventBus(), prompter=ConsolePrompter(console))
             rows = plan(agent.journal, loaded.records, day)
             due = set(to_run(rows, day, force=force))
             if not due:

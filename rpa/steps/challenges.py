@@ -8,10 +8,10 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
-from rpa.challenges.base import CaptchaRequest, OtpRequest, SignRequest
+from rpa.challenges.base import CaptchaRequest, OtpRequest, SignRequest, mask_destination
 from rpa.errors import NeedsInputError, StepError, TransientError
 from rpa.events import ArtifactSaved, ChallengeWaiting
-from rpa.masking import mask_tail, register_secret
+from rpa.masking import register_secret
 from rpa.playbook.args import CaptchaArgs, OtpArgs, SignArgs
 from rpa.steps.base import StepContext
 from rpa.steps.locate import acting, target
@@ -78,7 +78,7 @@ async def ask_otp(ctx: StepContext, channel: str, prompt: str, address: str | No
         prompt=prompt,
         timeout_s=ctx.job.settings.challenge_timeout_s,
         channel=channel,
-        destination=mask_tail(address) if address else None,
+        destination=mask_destination(address) if address else None,
         address=address,
     )
     return await ask(ctx, "otp", prompt, provider.get_otp(request))
@@ -90,7 +90,7 @@ def _for_client(ctx: StepContext) -> str:
 
 @handler("otp")
 async def otp(ctx: StepContext, args: OtpArgs) -> dict[str, Any]:
-    destination = mask_tail(args.destination) if args.destination else None
+    destination = mask_destination(args.destination) if args.destination else None
     prompt = args.prompt or (
         f"OTP sent to {args.channel}{' ' + destination if destination else ''}{_for_client(ctx)}"
     )

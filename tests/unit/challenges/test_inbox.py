@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from rpa.challenges.inbox import Inbox
+from rpa.challenges.inbox import Inbox, Waiting
 from rpa.cli import app
 from rpa.journal import Journal
 
@@ -57,13 +57,17 @@ def test_otp_give_delivers_to_a_waiting_job_and_refuses_others(tmp_path: Path) -
     journal = Journal(data / "journal.sqlite3")
     job = journal.add_job("update_iec", client="AAACB1234F")
     idle = journal.add_job("update_iec", client="1198002743")
+    journal.job_started(job)
     journal.add_challenge(job, "otp", "OTP sent to mobile ******3210")
     runner = CliRunner()
-    listed = runner.invoke(app, ["--data-dir", str(data), "challenges"])
-    assert listed.exit_code == 0 and "******3210" in listed.output
-    given = runner.invoke(app, ["--data-dir", str(data), "otp", "give", job, "-"], input="112233\n")
+    with Inbox(data / "inbox").waiting(Waiting(job_id=job, kind="otp", provider="queue")):
+        listed = runner.invoke(app, ["--data-dir", str(data), "challenges"])
+        assert listed.exit_code == 0 and "******3210" in listed.output
+        given = runner.invoke(
+            app, ["--data-dir", str(data), "otp", "give", job, "-"], input="112233\n"
+        )
     assert given.exit_code == 0, given.output
     assert Inbox(data / "inbox").take(job, "otp") == "112233"
     refused = runner.invoke(app, ["--data-dir", str(data), "otp", "give", idle, "999999"])
-    assert refused.exit_code == 2
-    assert "not waiting" in refused.output
+    assert refused.exit_code == 1
+    assert "not running" in refused.output
