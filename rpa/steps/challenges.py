@@ -94,6 +94,10 @@ async def otp(ctx: StepContext, args: OtpArgs) -> dict[str, Any]:
     prompt = args.prompt or (
         f"OTP sent to {args.channel}{' ' + destination if destination else ''}{_for_client(ctx)}"
     )
+    if ctx.job.providers.otp is None:
+        raise NeedsInputError(
+            f"an OTP is needed ({prompt}) but no OTP provider is set up", code="NO_OTP_PROVIDER"
+        )
     # The field first: a page without it (a busy answer to "Send OTP") sent no OTP, and
     # nobody should be asked for one.
     with acting(args.into, ctx.timeout_ms):

@@ -267,6 +267,14 @@ def root_test(scope: Scope, cond: Condition) -> str | None:
     a selector of the root element that matches exactly while the condition holds, so
     Playwright's own wait for it (in its isolated world, across navigations, into open
     shadow roots) is the wait for the condition."""
+    if cond.text is not None:
+        try:
+            text = render(cond.text, scope.context()) if "{" in cond.text else cond.text
+        except TemplateError:
+            return None
+        # Playwright's :text() matches as get_by_text does: a substring, case and runs of
+        # white space ignored
+        return f":has(:text({css_string(text)}):visible)"
     tested = cond.visible if cond.visible is not None else cond.hidden
     if tested is not None:
         try:
@@ -289,11 +297,32 @@ def root_test(scope: Scope, cond: Condition) -> str | None:
     return None
 
 
+def css_string(text: str) -> str:
+    """``text`` as a CSS string literal."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\n", "\\a ").replace("\r", "") + '"'
+
+
+def busy_test(scope: Scope) -> str | None:
+    """The playbook's ``detect.busy`` as a root test, when it is one."""
+    busy = scope.job.detect.busy
+    return root_test(scope, busy) if busy is not None else None
+
+
 async def _wait_root(scope: Scope, test: str, timeout_ms: int) -> bool | None:
     """Wait for the root element to pass ``test`` (``root_test``); whether it came to.
-    None: Playwright could not parse it (a selector of its own inside ``:is()``)."""
+    None: Playwright could not parse it (a selector of its own inside ``:is()``).
+
+    The portal's busy page (``detect.busy``) ends the wait too: a page that answered busy
+    will not come to hold anything, so waiting out the timeout would only cost time. It is
+    a transient failure when the condition does not hold beside it."""
+    page = scope.job.page
+    busy = busy_test(scope)
+    waited = test if busy is None else f":is({test}, {busy})"
     try:
-        await scope.job.page.locator("html" + test).wait_for(state="attached", timeout=timeout_ms)
+        await page.locator("html" + waited).wait_for(state="attached", timeout=timeout_ms)
+        if busy is not None and not await page.locator("html" + test).count():
+            raise TransientError("the portal says it is busy")
     except PlaywrightTimeoutError:
         return False
     except PlaywrightError:
@@ -338,7 +367,14 @@ async def wait_settled(
 
 
 async def wait_until(scope: Scope, cond: Condition, timeout_ms: int) -> bool:
-    """Wait up to ``timeout_ms`` for the condition; whether it came to hold."""
+    """Wait up to ``timeout_ms`` for the condition; whether it came to hold. A condition
+    that is a root test waits as one when the playbook knows the portal's busy page, so
+    that the busy page ends the wait (``_wait_root``)."""
+    test = root_test(scope, cond) if cond.overlay_gone is None else None
+    if test is not None and busy_test(scope) is not None:
+        came = await _wait_root(scope, test, timeout_ms)
+        if came is not None:
+            return came
     if cond.visible is not None:
         return await _wait_locator(
             scope, _locator(scope, cond.visible), show=True, timeout_ms=timeout_ms
@@ -356,7 +392,6 @@ async def wait_until(scope: Scope, cond: Condition, timeout_ms: int) -> bool:
         if overlay is None or not await overlay_shown(scope, overlay):
             return True
         return await _wait_locator(scope, overlay, show=False, timeout_ms=timeout_ms)
-    test = root_test(scope, cond)
     if test is not None:
         came = await _wait_root(scope, test, timeout_ms)
         if came is not None:
