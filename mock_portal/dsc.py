@@ -1,9 +1,13 @@
 """Soft DSC tokens for the simulated emBridge, and the portal's DSC rules.
 
-A *token* is what a USB crypto token is to a real user: a named device holding one key pair
-and its certificate, protected by a PIN, locked after three wrong PINs. Tokens live in the
-portal's SQLite file (table ``dsc_tokens``), so the portal can seed them and the emBridge
-simulator (possibly another process) can use them.
+A *token* is what a USB crypto token is to a real user: a named device holding one or more
+key pairs, each with its certificate, protected by a PIN, locked after three wrong PINs. Tokens
+live in the portal's SQLite file (table ``dsc_tokens``, one row per certificate), so the portal
+can seed them and the emBridge simulator (possibly another process) can use them.
+
+Two per-token options exist for tests only (inventions [I]): ``list_delay_ms`` makes emBridge's
+ListCertificate answer that late (a slow token), ``sign_error`` makes its PKCSSign refuse with
+that message (a refusal that is not about the PIN).
 
 Crypto choices (all of them mock inventions, marked [I] in PORTAL.md terms):
 
@@ -81,35 +85,62 @@ MESSAGES: Final[dict[str, str]] = {
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS dsc_tokens (
-    token        TEXT PRIMARY KEY,          -- keyStoreDisplayName
+    key_id       TEXT PRIMARY KEY,          -- subject key identifier, hex: one certificate
+    token        TEXT NOT NULL,             -- keyStoreDisplayName; one row per certificate
     iec          TEXT NOT NULL,             -- the IEC this token was seeded for
     type         TEXT NOT NULL CHECK (type IN ('individual', 'organisation', 'iec')),
     cn           TEXT NOT NULL,
     org          TEXT,
     pan_hash     TEXT,
     cls          INTEGER NOT NULL,
-    key_id       TEXT NOT NULL UNIQUE,      -- subject key identifier, hex
     key_pem      TEXT NOT NULL,             -- PKCS#8, encrypted with the PIN
     cert_pem     TEXT NOT NULL,
+    -- the token's state, the same on each of its rows
     connected    INTEGER NOT NULL DEFAULT 1,
     failed_pins  INTEGER NOT NULL DEFAULT 0,
-    locked       INTEGER NOT NULL DEFAULT 0
+    locked       INTEGER NOT NULL DEFAULT 0,
+    list_delay_ms INTEGER NOT NULL DEFAULT 0,  -- test option: ListCertificate answers late
+    sign_error   TEXT,                      -- test option: PKCSSign refuses with this message
+    signatures   INTEGER NOT NULL DEFAULT 0 -- signatures this certificate's key has made
 );
+CREATE INDEX IF NOT EXISTS dsc_tokens_token ON dsc_tokens (token);
 """
+#: Columns of the first schema (one certificate per token, keyed by token name).
+_V1_COLUMNS: Final = (
+    "token, iec, type, cn, org, pan_hash, cls, key_id, key_pem, cert_pem, connected,"
+    " failed_pins, locked"
+)
+#: Per-token spec keys of :func:`create_tokens`: the certificates of one token must agree.
+_TOKEN_OPTIONS: Final = ("connected", "list_delay_ms", "sign_error")
 
 
 class TokenError(Exception):
     """A token refused to sign. ``code`` is one of: not_found, cert_not_found, pin_required,
-    wrong_pin, locked. ``attempts_left`` is set for wrong_pin."""
+    wrong_pin, locked, refused (the token's ``sign_error``, in ``message``).
+    ``attempts_left`` is set for wrong_pin."""
 
-    def __init__(self, code: str, *, attempts_left: int | None = None) -> None:
+    def __init__(
+        self, code: str, *, attempts_left: int | None = None, message: str | None = None
+    ) -> None:
         super().__init__(code)
         self.code = code
         self.attempts_left = attempts_left
+        self.message = message
 
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
-    """Create the ``dsc_tokens`` table if it is missing."""
+    """Create the ``dsc_tokens`` table if it is missing; a table of the first schema (one
+    certificate per token) is carried over to this one."""
+    columns = {str(row[1]) for row in conn.execute("PRAGMA table_info(dsc_tokens)")}
+    if columns and "signatures" not in columns:
+        conn.executescript(
+            "BEGIN IMMEDIATE;"
+            " ALTER TABLE dsc_tokens RENAME TO dsc_tokens_v1;"
+            f" {_SCHEMA}"
+            f" INSERT INTO dsc_tokens ({_V1_COLUMNS}) SELECT {_V1_COLUMNS} FROM dsc_tokens_v1;"
+            " DROP TABLE dsc_tokens_v1;"
+            " COMMIT;"
+        )
     conn.executescript(_SCHEMA)
 
 
@@ -227,17 +258,23 @@ def issue_certificate(
 def create_tokens(
     conn: sqlite3.Connection, *, iec: str, specs: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Create (or replace, by token name) soft tokens for one IEC and commit.
+    """Create soft tokens for one IEC and commit; a token named here replaces the token of
+    that name (all its certificates).
 
-    Each spec: ``{token, type: individual|organisation|iec, cn, org, pan, pin,
-    valid_to: "YYYY-MM-DD", class: 1|2|3 (default 3), connected: bool (default True)}``.
-    ``pan`` is required for individual tokens; ``org`` for organisation tokens. An IEC token
-    carries the ``iec`` argument (or the spec's own ``iec``, to build a mismatching one).
-    Returns ``[{token, type, cn, key_id}]``.
+    Each spec is one certificate: ``{token, type: individual|organisation|iec, cn, org, pan,
+    pin, valid_to: "YYYY-MM-DD", class: 1|2|3 (default 3), connected: bool (default True)}``.
+    Specs with the same ``token`` make one token holding several certificates, in spec order
+    (give them the same PIN, as a real token has one). ``pan`` is required for individual
+    tokens; ``org`` for organisation tokens. An IEC token carries the ``iec`` argument (or
+    the spec's own ``iec``, to build a mismatching one). Test options, per token:
+    ``list_delay_ms`` (ListCertificate answers that late), ``sign_error`` (PKCSSign refuses
+    with this message); ``connected`` and these must agree among a token's specs.
+    Returns ``[{token, type, cn, key_id}]``, one per spec.
     """
     ensure_schema(conn)
     created: list[dict[str, Any]] = []
     rows = []
+    options: dict[str, tuple[object, ...]] = {}
     for spec in specs:
         kind = str(spec.get("type", ""))
         if kind not in TOKEN_TYPES:
@@ -248,6 +285,14 @@ def create_tokens(
         cls = int(spec.get("class", 3))
         if cls not in (1, 2, 3):
             raise ValueError(f"token {token!r}: class must be 1, 2 or 3")
+        connected = 1 if spec.get("connected", True) else 0
+        delay = int(spec.get("list_delay_ms") or 0)
+        sign_error = str(spec["sign_error"]) if spec.get("sign_error") else None
+        per_token = (connected, delay, sign_error)
+        if options.setdefault(token, per_token) != per_token:
+            raise ValueError(
+                f"token {token!r}: its certificates disagree on {', '.join(_TOKEN_OPTIONS)}"
+            )
         pan = str(spec["pan"]).strip().upper() if spec.get("pan") else None
         org = str(spec["org"]).strip() if spec.get("org") else None
         cert_iec = None
@@ -276,17 +321,16 @@ def create_tokens(
             serialization.BestAvailableEncryption(pin.encode()),
         ).decode()
         cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
-        connected = 1 if spec.get("connected", True) else 0
         pan_digest = pan_hash(pan) if pan else None
-        rows.append(
-            (token, iec, kind, cn, org, pan_digest, cls, key_id, key_pem, cert_pem, connected)
-        )
+        certificate = (token, iec, kind, cn, org, pan_digest, cls, key_id, key_pem, cert_pem)
+        rows.append((*certificate, connected, delay, sign_error))
         created.append({"token": token, "type": kind, "cn": cn, "key_id": key_id})
     with conn:
+        conn.executemany("DELETE FROM dsc_tokens WHERE token = ?", [(t,) for t in options])
         conn.executemany(
-            "INSERT OR REPLACE INTO dsc_tokens (token, iec, type, cn, org, pan_hash, cls, key_id,"
-            " key_pem, cert_pem, connected, failed_pins, locked)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)",
+            "INSERT INTO dsc_tokens (token, iec, type, cn, org, pan_hash, cls, key_id, key_pem,"
+            " cert_pem, connected, list_delay_ms, sign_error)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
     return created
@@ -309,39 +353,82 @@ def unlock_token(conn: sqlite3.Connection, token: str) -> None:
 
 def connected_tokens(conn: sqlite3.Connection) -> list[str]:
     """Names of the connected tokens, in a stable order."""
-    rows = conn.execute("SELECT token FROM dsc_tokens WHERE connected = 1 ORDER BY token")
+    rows = conn.execute("SELECT DISTINCT token FROM dsc_tokens WHERE connected = 1 ORDER BY token")
     return [str(r[0]) for r in rows]
 
 
 def token_certificates(conn: sqlite3.Connection, token: str) -> list[tuple[str, str]]:
-    """``[(key_id, cert_pem)]`` of a connected token; TokenError(not_found) otherwise."""
-    row = conn.execute(
-        "SELECT key_id, cert_pem FROM dsc_tokens WHERE token = ? AND connected = 1", (token,)
-    ).fetchone()
-    if row is None:
+    """``[(key_id, cert_pem)]`` of a connected token, in the order they were created;
+    TokenError(not_found) otherwise."""
+    rows = conn.execute(
+        "SELECT key_id, cert_pem FROM dsc_tokens WHERE token = ? AND connected = 1 ORDER BY rowid",
+        (token,),
+    ).fetchall()
+    if not rows:
         raise TokenError("not_found")
-    return [(str(row[0]), str(row[1]))]
+    return [(str(r[0]), str(r[1])) for r in rows]
+
+
+def list_delay_ms(conn: sqlite3.Connection, token: str) -> int:
+    """How late the token's certificate list comes (test option), in milliseconds."""
+    row = conn.execute(
+        "SELECT MAX(list_delay_ms) FROM dsc_tokens WHERE token = ?", (token,)
+    ).fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def token_summaries(conn: sqlite3.Connection, iec: str | None = None) -> list[dict[str, Any]]:
+    """One dict per certificate (of the tokens seeded for ``iec``, or all): ``{token, iec,
+    type, cn, key_id, connected, locked, failed_pins, list_delay_ms, sign_error, signatures}``,
+    ``signatures`` counting what the certificate's key signed."""
+    sql = (
+        "SELECT token, iec, type, cn, key_id, connected, locked, failed_pins, list_delay_ms,"
+        " sign_error, signatures FROM dsc_tokens"
+    )
+    rows = conn.execute(
+        sql + (" WHERE iec = ? ORDER BY token, rowid" if iec else " ORDER BY token, rowid"),
+        (iec.upper(),) if iec else (),
+    ).fetchall()
+    return [
+        {
+            "token": str(r[0]),
+            "iec": str(r[1]),
+            "type": str(r[2]),
+            "cn": str(r[3]),
+            "key_id": str(r[4]),
+            "connected": bool(r[5]),
+            "locked": bool(r[6]),
+            "failed_pins": int(r[7]),
+            "list_delay_ms": int(r[8]),
+            "sign_error": r[9],
+            "signatures": int(r[10]),
+        }
+        for r in rows
+    ]
 
 
 def sign_with_token(
     conn: sqlite3.Connection, token: str, *, key_id: str, pin: str, data: bytes
 ) -> tuple[str, str]:
-    """Sign ``data`` with a token's key: returns ``(signature_b64, cert_pem)``.
+    """Sign ``data`` with the key ``key_id`` of a token: returns ``(signature_b64, cert_pem)``.
 
-    Raises :class:`TokenError`. A wrong PIN is counted and commits; the third in a row locks
-    the token (a correct PIN resets the count), as a real token does.
+    Raises :class:`TokenError`. A wrong PIN is counted, for the whole token, and commits; the
+    third in a row locks the token (a correct PIN resets the count), as a real token does.
     """
-    row = conn.execute(
-        "SELECT key_id, key_pem, cert_pem, failed_pins, locked FROM dsc_tokens"
+    rows = conn.execute(
+        "SELECT key_id, key_pem, cert_pem, failed_pins, locked, sign_error FROM dsc_tokens"
         " WHERE token = ? AND connected = 1",
         (token,),
-    ).fetchone()
-    if row is None:
+    ).fetchall()
+    if not rows:
         raise TokenError("not_found")
-    if str(row[0]).upper() != key_id.strip().upper():
+    row = next((r for r in rows if str(r[0]).upper() == key_id.strip().upper()), None)
+    if row is None:
         raise TokenError("cert_not_found")
     if row[4]:
         raise TokenError("locked")
+    if row[5]:
+        raise TokenError("refused", message=str(row[5]))
     if not pin:
         raise TokenError("pin_required")
     try:
@@ -356,11 +443,13 @@ def sign_with_token(
         if failed >= MAX_PIN_ATTEMPTS:
             raise TokenError("locked") from None
         raise TokenError("wrong_pin", attempts_left=MAX_PIN_ATTEMPTS - failed) from None
-    if row[3]:
-        with conn:
-            conn.execute("UPDATE dsc_tokens SET failed_pins = 0 WHERE token = ?", (token,))
     assert isinstance(key, ec.EllipticCurvePrivateKey)
     signature = key.sign(data, _ECDSA)
+    with conn:
+        conn.execute("UPDATE dsc_tokens SET failed_pins = 0 WHERE token = ?", (token,))
+        conn.execute(
+            "UPDATE dsc_tokens SET signatures = signatures + 1 WHERE key_id = ?", (row[0],)
+        )
     return base64.b64encode(signature).decode(), str(row[2])
 
 

@@ -15,11 +15,15 @@ Plain bodies (after decryption):
   ``{tokens: [{keyStoreDisplayName}]}``; no connected token is a refusal.
 - ListCertificate ``{appID, keyStoreDisplayName, certFilter: {commonName, issuerName,
   serialNumber, isNotExpired}}`` → ``{Certificates: [{KeyId, CommonName, IssuerName,
-  SerialNumber, ValidFrom, ValidTo, Subject, IsExpired}]}`` (empty filter values match all).
+  SerialNumber, ValidFrom, ValidTo, Subject, IsExpired}]}`` (empty filter values match all),
+  one per certificate on the token, in the order they were seeded. ``Subject`` is the RFC 4514
+  subject, e.g. ``CN=RAVI KUMAR,2.5.4.5=<SHA-256 hex of the PAN>,O=Personal,C=IN``. A token
+  seeded with the test option ``list_delay_ms`` answers that many milliseconds late.
 - PKCSSign ``{appID, keyStorePassphrase, keyStoreDisplayName, keyId, dataToSign, dataType,
   timeStamp}`` → ``{SignedText, SiginedCertificate, Status: "Success"}``: SignedText is the
   base64 ECDSA/SHA-256 signature of ``dataToSign`` (UTF-8; base64-decoded first when
-  ``dataType`` is "BASE64"), SiginedCertificate the signer's certificate as PEM.
+  ``dataType`` is "BASE64"), SiginedCertificate the signer's certificate as PEM. A token
+  seeded with the test option ``sign_error`` refuses with that message instead.
 - PKCSBulkSign ``{appID, keyStorePassphrase, keyStoreDisplayName, keyId, PDFName,
   PdfFileBase64}`` → ``{bulkSignItems: [{Id, signedData, status: 1}], SiginedCertificate}``,
   signedData signing the decoded file bytes (the mock does not embed it in the PDF).
@@ -198,7 +202,7 @@ def _truthy(value: Any) -> bool:
 
 
 def _token_refusal(exc: dsc.TokenError) -> _Refusal:
-    return _Refusal(MESSAGES[exc.code].format(attempts_left=exc.attempts_left))
+    return _Refusal(exc.message or MESSAGES[exc.code].format(attempts_left=exc.attempts_left))
 
 
 def _list_token(conn: sqlite3.Connection, plain: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -246,6 +250,9 @@ def _list_certificate(
             found = [c for c in found if c[column].casefold() == str(wanted[key]).casefold()]
     if _truthy(wanted.get("isNotExpired")):
         found = [c for c in found if not c["IsExpired"]]
+    delay_ms = dsc.list_delay_ms(conn, token)
+    if delay_ms > 0:  # a slow token (test option); this runs in a worker thread
+        time.sleep(delay_ms / 1000)
     return {"Certificates": found}
 
 

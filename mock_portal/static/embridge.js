@@ -15,7 +15,12 @@
  *
  * The dialog (role="dialog", heading "Sign with DSC"): selects labelled "Select Device" and
  * "Select Certificate", a password field labelled "PIN", buttons "Sign" and "Cancel", and errors
- * in a role="alert" element. A refusal from emBridge (wrong PIN, locked token, token pulled out)
+ * in a role="alert" element. Each "Select Certificate" option is one certificate emBridge's
+ * ListCertificate gave for the chosen device: value its KeyId, text its CommonName, and its
+ * Subject and SerialNumber in data-subject / data-serial-number (the subject's serialNumber
+ * attribute, 2.5.4.5, carries the SHA-256 hash of the holder's PAN). The list is fetched after
+ * the device is chosen: meanwhile the certificate select is disabled and the dialog
+ * aria-busy="true". A refusal from emBridge (wrong PIN, locked token, token pulled out)
  * is shown there and the promise stays pending. The promise rejects with
  * Error("Signing cancelled") on Cancel or Escape, Error("emBridge service is not running") when
  * emBridge cannot be reached, and Error(<emBridge's message>) when no token is connected
@@ -144,7 +149,8 @@
     select.textContent = '';
     select.appendChild(el('option', { value: '' }, placeholder));
     items.forEach(function (item) {
-      select.appendChild(el('option', { value: item.value }, item.label));
+      var attrs = Object.assign({}, item.attrs || {}, { value: item.value });
+      select.appendChild(el('option', attrs, item.label));
     });
   }
 
@@ -256,7 +262,11 @@
           if (seq !== listing) return;
           var certs = answer.Certificates || [];
           fillSelect(ui.certificate, 'Select Certificate', certs.map(function (c) {
-            return { value: c.KeyId, label: c.CommonName };
+            return {
+              value: c.KeyId,
+              label: c.CommonName,
+              attrs: { 'data-subject': c.Subject || '', 'data-serial-number': c.SerialNumber || '' }
+            };
           }));
           ui.certificate.disabled = false;
           if (!certs.length) ui.showError(MESSAGES.noCertificate);

@@ -1,10 +1,14 @@
 """Signers for the DGFT portal's two signing routes, behind the ``sign`` step.
 
 - ``DscSigner``: the emBridge dialog the portal page draws ("Sign with DSC"): Select
-  Device (the client's token), Select Certificate, PIN, Sign. A refused PIN is a
-  business error and is **never retried**: a token locks after a few wrong PINs.
-  "emBridge service is not running" and "token not connected" are business errors too:
-  a person must start the service or plug the token in.
+  Device (the client's token), then, once emBridge has listed the token's certificates,
+  Select Certificate (``params.certificate`` when given, else the token's only one or the
+  one carrying the client's PAN or name: ``rpa.challenges.certificates``), PIN, Sign.
+  A refused PIN ("Incorrect PIN", emBridge's own words) is ``DSC_WRONG_PIN`` and is
+  **never retried**: a token locks after a few wrong PINs. Any other refusal in the dialog
+  is its own business error (``DSC_REFUSED`` with emBridge's text when nothing more
+  specific fits), never a PIN error. "emBridge service is not running" and "token not
+  connected" are business errors too: a person must start the service or plug the token in.
 - ``AadhaarSigner``: the eSign provider's pages: Aadhaar number or VID, consent, Get OTP,
   the OTP (asked through the engine, so it is masked and timed out like any other), Verify.
   A wrong OTP is asked again, an expired one is resent first; three tries in all. This
@@ -23,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from rpa.browser import PlaywrightError, PlaywrightTimeoutError
 from rpa.challenges.base import SignRequest
+from rpa.challenges.certificates import CertificateOwner, OfferedCertificate, choose_certificate
 from rpa.errors import (
     BusinessError,
     PortalChangedError,
@@ -44,6 +49,9 @@ class DscPage:
     page_error: str = "#signError"
     device_label: str = "Select Device"
     certificate_label: str = "Select Certificate"
+    # a listed certificate (not the placeholder); its subject DN in an attribute
+    certificate_option: str = "option:not([value=''])"
+    certificate_subject: str = "data-subject"
     pin_label: str = "PIN"
     sign_button: str = "Sign"
     cancel_button: str = "Cancel"
@@ -70,6 +78,8 @@ DSC_CODES = (
     ("Incorrect PIN", "DSC_WRONG_PIN"),  # before "locked": its text warns of a lock
     ("locked", "DSC_TOKEN_LOCKED"),
     ("cancelled", "DSC_SIGNING_CANCELLED"),
+    ("certificate is not found", "DSC_CERT_NOT_FOUND"),
+    ("No certificate found", "DSC_NO_CERTIFICATE"),
 )
 ESIGN_CODES = (
     ("Error 112", "AADHAAR_NO_MOBILE"),
@@ -118,8 +128,27 @@ async def _page_refusal(page_error: Locator) -> StepError:
     return BusinessError(message, code=code_for(message, DSC_CODES, "DSC_REFUSED"))
 
 
+def _dialog_refusal(text: str) -> BusinessError:
+    """emBridge's refusal shown in the dialog. Only its wrong-PIN message is a PIN error."""
+    code = code_for(text, DSC_CODES, "DSC_REFUSED")
+    if code == "DSC_WRONG_PIN":
+        return BusinessError(
+            f"the token refused the PIN: {text} (not retried: a token locks after repeated "
+            "wrong PINs; check the client's PIN reference)",
+            code=code,
+        )
+    return BusinessError(f"emBridge refused to sign: {text}", code=code)
+
+
+# Each listed certificate as (value, text, subject); the attribute name is an argument.
+_READ_OPTIONS = """(options, attribute) => options.map((o) => [
+    o.value, o.textContent || '', o.getAttribute(attribute) || ''])"""
+
+
 class DscSigner:
-    """Signs in the portal's emBridge dialog with the token named in ``params.token``."""
+    """Signs in the portal's emBridge dialog with the token named in ``params.token``;
+    ``params.certificate`` (optional) names the certificate, ``params.pan``, ``holder``
+    and ``firm`` (optional) say whose certificate to look for when it does not."""
 
     def __init__(self, ids: DscPage | None = None) -> None:
         self.ids = ids or DscPage()
@@ -130,6 +159,10 @@ class DscSigner:
         pin = _param(request.params, "pin", what="the token PIN")
         register_secret(pin)
         certificate = str(request.params.get("certificate") or "").strip()
+        owner = CertificateOwner(
+            pan=str(request.params.get("pan") or ""),
+            names=tuple(str(request.params.get(k) or "") for k in ("holder", "firm")),
+        )
         dialog = page.get_by_role("dialog", name=ids.dialog_name)
         page_error = page.locator(ids.page_error)
         try:
@@ -145,10 +178,15 @@ class DscSigner:
                     code="DSC_TOKEN_NOT_CONNECTED",
                 )
             await device.select_option(label=token)
-            if certificate:
-                await dialog.get_by_label(ids.certificate_label, exact=True).select_option(
-                    label=certificate
-                )
+            listed = await self._listed(dialog, page_error, token, wait)
+            try:
+                chosen = choose_certificate(listed, token=token, owner=owner, wanted=certificate)
+            except BusinessError:
+                await dialog.get_by_role("button", name=ids.cancel_button).click()
+                raise
+            await dialog.get_by_label(ids.certificate_label, exact=True).select_option(
+                value=chosen.key_id
+            )
             await dialog.get_by_label(ids.pin_label, exact=True).fill(pin)
             await dialog.get_by_role("button", name=ids.sign_button, exact=True).click()
             alert = dialog.get_by_role("alert")
@@ -159,11 +197,7 @@ class DscSigner:
             )
             if refused and (text := (await alert.inner_text()).strip()):
                 await dialog.get_by_role("button", name=ids.cancel_button).click()
-                raise BusinessError(
-                    f"the token refused the PIN: {text} (not retried: a token locks after "
-                    "repeated wrong PINs; check the client's PIN reference)",
-                    code=code_for(text, DSC_CODES, "DSC_WRONG_PIN"),
-                )
+                raise _dialog_refusal(text)
             if await page_error.is_visible():
                 raise await _page_refusal(page_error)
         except PlaywrightTimeoutError as exc:
@@ -176,7 +210,40 @@ class DscSigner:
             ) from exc
         except PlaywrightError as exc:
             raise TransientError(f"signing with the DSC failed: {exc.message}") from exc
-        return {"signed": True, "method": "dsc", "token": token}
+        return {"signed": True, "method": "dsc", "token": token, "certificate": chosen.name}
+
+    async def _listed(
+        self, dialog: Locator, page_error: Locator, token: str, timeout_ms: int
+    ) -> list[OfferedCertificate]:
+        """The certificates emBridge listed for the chosen token, once the list has come
+        (it is fetched after the device is chosen, and a slow token answers late)."""
+        ids = self.ids
+        select = dialog.get_by_label(ids.certificate_label, exact=True)
+        alert = dialog.get_by_role("alert")
+        try:
+            came = await _race(
+                select.locator(ids.certificate_option).first.wait_for(
+                    state="attached", timeout=timeout_ms
+                ),
+                alert.wait_for(state="visible", timeout=timeout_ms),
+                page_error.wait_for(state="visible", timeout=timeout_ms),
+            )
+        except PlaywrightTimeoutError as exc:
+            raise TransientError(
+                f"emBridge did not list the certificates on DSC token {token!r} in {timeout_ms} ms"
+            ) from exc
+        if came == 2:
+            raise await _page_refusal(page_error)
+        if came == 1:
+            text = (await alert.inner_text()).strip()
+            await dialog.get_by_role("button", name=ids.cancel_button).click()
+            raise _dialog_refusal(text)
+        rows = await select.locator("option").evaluate_all(_READ_OPTIONS, ids.certificate_subject)
+        return [
+            OfferedCertificate(key_id=str(value), name=str(name).strip(), subject=str(subject))
+            for value, name, subject in rows
+            if value
+        ]
 
 
 async def _race(*waits: Awaitable[Any]) -> int:
