@@ -106,6 +106,13 @@ class BrowserChoice:
     headless_shell: bool = False  # Chromium's headless shell: headless runs only
 
 
+def action_done(message: str) -> bool:
+    """Whether a timed-out Playwright action had acted (its call log says the click was
+    done) and then waited for the navigation it started: the portal took the action and
+    is slow to answer, which is no sign that the portal changed."""
+    return "action done" in message and "waiting for scheduled navigations" in message
+
+
 def _is_executable(path: Path) -> bool:
     return path.is_file() and os.access(path, os.X_OK)
 

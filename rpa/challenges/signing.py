@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rpa.browser import PlaywrightError, PlaywrightTimeoutError
+from rpa.browser import PlaywrightError, PlaywrightTimeoutError, action_done
 from rpa.challenges.base import SignRequest
 from rpa.challenges.certificates import CertificateOwner, OfferedCertificate, choose_certificate
 from rpa.errors import (
@@ -204,6 +204,10 @@ class DscSigner:
             # the dialog closed under us: the page says why (a busy portal, a lost session)
             if await page_error.is_visible():
                 raise await _page_refusal(page_error) from exc
+            if action_done(exc.message):
+                raise TransientError(
+                    f"the portal's answer to signing did not load in {wait} ms"
+                ) from exc
             raise PortalChangedError(
                 f"the emBridge dialog did not behave as expected: {exc.message}",
                 locator=f"dialog {ids.dialog_name!r}",
@@ -307,6 +311,12 @@ class AadhaarSigner:
                         code="ESIGN_OTP_REFUSED",
                     )
         except PlaywrightTimeoutError as exc:
+            if action_done(exc.message):  # Verify was clicked: a slow portal, not a new one
+                raise TransientError(
+                    "the eSign provider took the OTP but its answer did not load in "
+                    f"{wait} ms (what the portal made of it is read before anything is "
+                    "signed again)"
+                ) from exc
             raise PortalChangedError(
                 f"the eSign pages did not behave as expected: {exc.message}",
                 locator="eSign provider",

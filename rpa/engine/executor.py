@@ -376,6 +376,7 @@ class Executor:
             raise self._guard_met(path)
         if opts.submit:
             self.job.intents.append(path)
+            self.job.job_info["submit_attempted"] = True
             self.job.emit(SubmitIntent(job_id=self.job.job_id, step=path))
         result: Any = None
         if step.kind == "block":

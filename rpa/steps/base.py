@@ -133,6 +133,9 @@ class JobState:
             "certificates_dir": str(s.certificates_dir.resolve()),
             "data_dir": str(s.data_dir.resolve()),
             "today": date.today().isoformat(),  # this machine's date, for file names
+            # this job, or an earlier run of it, attempted a submission (set by the
+            # executor at each intent): what the portal shows may be its work
+            "submit_attempted": self.prior_intent or bool(self.intents),
         }
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from rpa.browser import PlaywrightError, PlaywrightTimeoutError
+from rpa.browser import PlaywrightError, PlaywrightTimeoutError, action_done
 from rpa.errors import PortalChangedError, TransientError
 
 if TYPE_CHECKING:
@@ -100,6 +100,8 @@ def acting(loc: LocatorFields, timeout_ms: int) -> Iterator[None]:
         yield
     except PlaywrightTimeoutError as exc:
         log = exc.message
+        if action_done(log):
+            raise slow_answer(loc.describe(), timeout_ms) from exc
         if "intercepts pointer events" in log:
             raise TransientError(
                 f"{loc.describe()} stayed covered by another element (an overlay?)"
@@ -119,6 +121,13 @@ def acting(loc: LocatorFields, timeout_ms: int) -> Iterator[None]:
                 locator=loc.describe(),
             ) from exc
         raise
+
+
+def slow_answer(what: str, timeout_ms: int) -> TransientError:
+    return TransientError(
+        f"{what} was used, but the portal's answer did not load within {seconds(timeout_ms)}"
+        " (a slow portal: what it did is read from the portal before anything is done again)"
+    )
 
 
 def _reason(log: str) -> str:
