@@ -2,13 +2,34 @@
 engine, the journal listening, and a client record turned into what a playbook sees.
 
 The CLI (``rpa run``, ``rpa batch``, ``rpa replay``, ``rpa renew run``) builds one
-``Agent`` and hands it jobs; the batch runner calls ``Agent.run_batch_job``.
+``Agent`` and hands it jobs. ``Agent.run_client`` is the one path that runs a client, for
+all of them (the batch runner through ``BatchJobRunner``):
+
+1. the lease on the client, whatever the playbook (``ANY_PLAYBOOK``): a client another run
+   holds ends the job ``failed`` with code ``CLIENT_BUSY`` naming that run (its command,
+   process, host and start). One lease per client, not per client × playbook, because
+   what two runs would trample is the client's: the portal user's one draft application
+   (``renew`` and ``update_iec`` both fill it), its sessions, the OTPs sent to its mobile
+   and email; and because whether a playbook submits depends on the playbooks it uses,
+   which may change. A read-only job of a busy client waits for the next run;
+2. an earlier intent to submit with no result: the engine probes each submit step's guard
+   anyway; a playbook with a submit step no guard covers is refused
+   (``UNCONFIRMED_SUBMISSION``) until a person has looked at the portal;
+3. the engine; the lease is renewed every third of its TTL while the job runs (a job
+   waiting ten minutes for an OTP outlives no lease), and released when it ends.
+
+Refusals are events (``RunFinished``) like any other ending, so the journal, the live
+display and the logs see them.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from loguru import logger
 
 from rpa.batch import BatchJob, JobEnd
 from rpa.challenges.base import Prompter, Providers
@@ -21,10 +42,12 @@ from rpa.challenges.providers import (
     mock_api_root,
 )
 from rpa.challenges.signing import AadhaarSigner, DscSigner
-from rpa.engine import Engine, JobResult, LazySecrets
-from rpa.errors import FailureKind
+from rpa.engine import Engine, JobFailure, JobResult, LazySecrets
+from rpa.errors import FailureKind, JournalError, LeaseHeldError
 from rpa.events import EventBus, Outcome, RunFinished
 from rpa.journal import Journal, JournalListener
+from rpa.journal.store import ANY_PLAYBOOK, LEASE_TTL_S, default_holder
+from rpa.masking import mask
 from rpa.playbook.loader import Loader
 from rpa.playbook.model import Playbook, unguarded_submit_steps
 from rpa.records import ClientRecord
@@ -70,13 +93,23 @@ def unguarded_submits(playbook: Playbook) -> list[str]:
     return unguarded_submit_steps(playbook.steps)
 
 
+CLIENT_BUSY = LeaseHeldError.code
+UNCONFIRMED_SUBMISSION = "UNCONFIRMED_SUBMISSION"
+
+
 @dataclass
 class Agent:
+    """``command`` is what this process is to a run it keeps waiting (``rpa run renew``,
+    ``rpa replay J``): the CLI sets it. ``lease_ttl_s``: how long a client's lease outlives
+    a holder that stopped renewing it (a crash on another machine)."""
+
     settings: Settings
     bus: EventBus
     journal: Journal
     providers: Providers
     loader: Loader
+    command: str = "rpa"
+    lease_ttl_s: float = LEASE_TTL_S
 
     @classmethod
     def create(
@@ -121,44 +154,96 @@ class Agent:
         record: ClientRecord,
         session: ContextFactory,
         *,
+        inputs: Mapping[str, Any] | None = None,
         check: bool = False,
         from_step: str | None = None,
-        unconfirmed_submit: bool = False,
         rerun: bool = False,
-    ) -> JobResult | None:
-        """Run ``playbook`` for ``record``; None when refused before starting (recorded).
+    ) -> JobResult:
+        """Run ``playbook`` for ``record`` as job ``job_id`` (already in the journal): the
+        one path for a client (the module's docstring). A refusal (``CLIENT_BUSY``,
+        ``UNCONFIRMED_SUBMISSION``) is a failed ``JobResult``, recorded like any ending.
         ``rerun``: the job runs again after a failure (a batch's re-run, a replay): with
         ``trace: on-retry`` it is traced from its start."""
-        if unconfirmed_submit and (unsafe := unguarded_submits(playbook)):
-            self.bus.emit(
-                RunFinished(
-                    job_id=job_id,
-                    outcome=Outcome.FAILED,
-                    duration_s=0.0,
-                    error=(
-                        "an earlier run recorded an intent to submit and no result, and step(s) "
-                        f"{', '.join(unsafe)} have no guard to check the portal first: check "
-                        "the portal by hand before running this client again"
-                    ),
-                    error_kind=FailureKind.BUSINESS,
-                    error_code="UNCONFIRMED_SUBMISSION",
-                )
+        holder = default_holder(job_id)
+        try:
+            self.journal.acquire_lease(
+                record.iec,
+                ANY_PLAYBOOK,
+                job_id=job_id,
+                holder=holder,
+                ttl_s=self.lease_ttl_s,
+                command=self.command,
+                running=playbook.name,
             )
-            return None
-        client, secrets = client_context(record)
-        return await self.engine.run_job(
-            job_id,
-            playbook,
-            {},
-            client,
-            browser_session=session,
-            secrets=secrets,
-            check=check,
-            from_step=from_step,
-            client_label=record.label,
-            trace="on-failure" if rerun and self.settings.trace == "on-retry" else None,
-            prior_intent=bool(self.journal.submissions(job_id)),
+        except LeaseHeldError as busy:
+            return self._refuse(job_id, str(busy), CLIENT_BUSY)
+        keeper = asyncio.ensure_future(self._keep_lease(record.iec, holder))
+        try:
+            if self._unconfirmed(job_id, playbook, record.iec) and (
+                unsafe := unguarded_submits(playbook)
+            ):
+                return self._refuse(
+                    job_id,
+                    "an earlier run recorded an intent to submit and no result, and step(s) "
+                    f"{', '.join(unsafe)} have no guard to check the portal first: check "
+                    "the portal by hand before running this client again",
+                    UNCONFIRMED_SUBMISSION,
+                )
+            client, secrets = client_context(record)
+            return await self.engine.run_job(
+                job_id,
+                playbook,
+                inputs or {},
+                client,
+                browser_session=session,
+                secrets=secrets,
+                check=check,
+                from_step=from_step,
+                client_label=record.label,
+                trace="on-failure" if rerun and self.settings.trace == "on-retry" else None,
+                prior_intent=bool(self.journal.submissions(job_id)),
+            )
+        finally:
+            keeper.cancel()
+            try:
+                self.journal.release_lease(record.iec, ANY_PLAYBOOK, holder=holder)
+            except JournalError as exc:  # it expires on its own
+                logger.warning("could not release the lease on {}: {}", record.iec, exc)
+
+    async def _keep_lease(self, client: str, holder: str) -> None:
+        """Renew the lease every third of its TTL until cancelled."""
+        while True:
+            await asyncio.sleep(self.lease_ttl_s / 3)
+            try:
+                held = self.journal.renew_lease(
+                    client, ANY_PLAYBOOK, holder=holder, ttl_s=self.lease_ttl_s
+                )
+            except JournalError as exc:
+                logger.warning("could not renew the lease on {}: {}", client, exc)
+                continue
+            if not held:  # the loop stalled past the TTL and another run took the client
+                logger.warning("the lease on {} was taken over by another run", client)
+                return
+
+    def _unconfirmed(self, job_id: str, playbook: Playbook, client: str) -> bool:
+        """Did an earlier run of ``client`` × this playbook record an intent to submit and
+        no result? (The journal names a job's playbook as it was given: a name or a path.)"""
+        names = {playbook.name, self.journal.job(job_id).playbook}
+        return any(self.journal.unconfirmed_submissions(client, name) for name in names)
+
+    def _refuse(self, job_id: str, message: str, code: str) -> JobResult:
+        failure = JobFailure(FailureKind.BUSINESS, mask(message), code=code)
+        self.bus.emit(
+            RunFinished(
+                job_id=job_id,
+                outcome=Outcome.FAILED,
+                duration_s=0.0,
+                error=failure.message,
+                error_kind=str(failure.kind),
+                error_code=code,
+            )
         )
+        return JobResult(job_id=job_id, outcome=Outcome.FAILED, failure=failure)
 
     def batch_runner(self, playbook: Playbook) -> BatchJobRunner:
         return BatchJobRunner(self, playbook)
@@ -174,15 +259,7 @@ class BatchJobRunner:
     async def __call__(self, job: BatchJob, session: Any) -> JobEnd:
         assert isinstance(job.record, ClientRecord)
         result = await self.agent.run_client(
-            job.job_id,
-            self.playbook,
-            job.record,
-            session,
-            check=job.check,
-            unconfirmed_submit=job.unconfirmed_submit,
-            rerun=job.attempt > 1,
+            job.job_id, self.playbook, job.record, session, check=job.check, rerun=job.attempt > 1
         )
-        if result is None:
-            return JobEnd(Outcome.FAILED, FailureKind.BUSINESS)
-        kind = str(result.failure.kind) if result.failure else None
-        return JobEnd(result.outcome, kind)
+        failure = result.failure
+        return JobEnd(result.outcome, str(failure.kind) if failure else None)

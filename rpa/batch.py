@@ -1,29 +1,31 @@
 """Batches: many client jobs through one browser, N at a time, recorded in the journal.
 
 ``BatchRunner.run`` hands jobs to ``concurrency`` workers sharing one browser (a fresh
-context per job is the ``JobRunner``'s business). It:
+context per job, the client's lease, the check of an earlier unconfirmed submission: the
+``JobRunner``'s business, the agent's one path for a client). It:
 
-- takes the journal's lease on client × playbook before a job, so two processes never
-  run the same one at once, and releases it after;
 - recycles the browser after ``recycle_after`` jobs, once the running ones are done, so
   memory stays flat over long batches;
 - runs a job again from its start (up to ``job_attempts`` in all) when it ended failed for
   a transient reason: a busy page mid-journey leaves the browser where a step's own retry
-  cannot recover, while a fresh run can, and guards make the re-run safe (an intent left
-  without a result is flagged so the engine refuses unguarded submits);
+  cannot recover, while a fresh run can, and guards make the re-run safe (the runner
+  refuses unguarded submits after an intent left without a result);
 - pauses (takes no new job) when the portal looks down: ``pause_share`` of the last
   ``pause_window`` finished jobs failed with transient errors;
 - on ``stop()`` (Ctrl-C) cancels running jobs, which are recorded ``interrupted``.
 
-Resuming is planning: ``resume_jobs`` lists a batch's unfinished jobs; a job whose earlier
-run recorded an intent to submit and no result is flagged ``unconfirmed_submit`` so the
-engine probes the portal (the guard) before anything else.
+Job outcomes reach the journal as events: the runner's (the engine's ``RunFinished``, or
+the agent's refusals), and the batch's own for a job cancelled outside the engine
+(``interrupted``) or a runner that crashed (``failed``), so the journal listener, the live
+display and the logs all see every ending.
+
+Resuming is planning: ``resume_jobs`` lists a batch's unfinished jobs.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import time
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -31,8 +33,16 @@ from typing import Any, Protocol
 
 from loguru import logger
 
-from rpa.errors import FailureKind, LeaseHeldError
-from rpa.events import BatchFinished, BatchPaused, BatchStarted, EventBus, JobQueued, Outcome
+from rpa.errors import FailureKind
+from rpa.events import (
+    BatchFinished,
+    BatchPaused,
+    BatchStarted,
+    EventBus,
+    JobQueued,
+    Outcome,
+    RunFinished,
+)
 from rpa.journal import JobRow, Journal
 
 UNFINISHED = frozenset({"pending", "running", "interrupted"})
@@ -46,7 +56,6 @@ class BatchJob:
     playbook: str
     check: bool
     record: Any = None  # the client record the runner renders into the playbook
-    unconfirmed_submit: bool = False
     attempt: int = 1  # the run of this job in this batch (a transient failure runs it again)
 
 
@@ -59,8 +68,9 @@ class JobEnd:
 class JobRunner(Protocol):
     """Runs one job to its end in ``session`` and returns how it ended.
 
-    It emits the engine's events (which the journal records) and must not raise for a
-    job's own failure; it may raise ``asyncio.CancelledError`` when the batch stops.
+    It takes the client's lease and emits the engine's events (which the journal records),
+    its ``RunFinished`` included, and must not raise for a job's own failure (a busy client
+    is one); it may raise ``asyncio.CancelledError`` when the batch stops.
     """
 
     async def __call__(self, job: BatchJob, session: Any) -> JobEnd: ...
@@ -180,45 +190,49 @@ class BatchRunner:
             self._gate.notify_all()
 
     async def _one(self, worker: int, batch_id: str, job: BatchJob, session: Any) -> None:
-        try:
-            self.journal.acquire_lease(job.client, job.playbook, job_id=job.job_id)
-        except LeaseHeldError as exc:
-            self.journal.job_finished(
-                job.job_id,
-                Outcome.FAILED,
-                error=str(exc),
-                error_kind=FailureKind.INTERNAL,
-                error_code="LEASE_HELD",
-            )
-            return
         self.bus.emit(
             JobQueued(job_id=job.job_id, batch_id=batch_id, client=job.client, worker=worker)
         )
+        started = time.monotonic()
         task = asyncio.ensure_future(self._attempts(job, session))
         self._tasks.add(task)
         try:
             end = await task
         except asyncio.CancelledError:
-            self.journal.job_finished(
-                job.job_id, Outcome.INTERRUPTED, error="interrupted before it finished"
-            )
+            # the engine records a job it was running; one cancelled outside it (between
+            # attempts, before it started) is recorded here
+            if self.journal.job(job.job_id).status != Outcome.INTERRUPTED:
+                self._finished(job, Outcome.INTERRUPTED, started, "interrupted before it finished")
             if self._stopping is None:  # cancelled from outside: stop everything
                 self.stop()
             return
         except Exception as exc:  # a runner bug: record it, keep the batch going
             logger.exception("job {} crashed", job.job_id)
-            self.journal.job_finished(
-                job.job_id,
-                Outcome.FAILED,
-                error=f"internal error: {exc!r}",
-                error_kind=FailureKind.INTERNAL,
+            self._finished(
+                job, Outcome.FAILED, started, f"internal error: {exc!r}", FailureKind.INTERNAL
             )
             end = JobEnd(Outcome.FAILED, FailureKind.INTERNAL)
         finally:
             self._tasks.discard(task)
-            with contextlib.suppress(Exception):
-                self.journal.release_lease(job.client, job.playbook)
         self._observe(batch_id, end)
+
+    def _finished(
+        self,
+        job: BatchJob,
+        outcome: Outcome,
+        started: float,
+        error: str,
+        kind: FailureKind | None = None,
+    ) -> None:
+        self.bus.emit(
+            RunFinished(
+                job_id=job.job_id,
+                outcome=outcome,
+                duration_s=time.monotonic() - started,
+                error=error,
+                error_kind=kind,
+            )
+        )
 
     async def _attempts(self, job: BatchJob, session: Any) -> JobEnd:
         """Run ``job``; again from its start while it fails transiently (see the module doc)."""
@@ -231,8 +245,7 @@ class BatchRunner:
             logger.info("{}: transient failure, running it again ({})", job.client, attempt + 1)
             await asyncio.sleep(self.policy.job_retry_delay_s)
             attempt += 1
-            unconfirmed = has_unconfirmed_submit(self.journal, job.client, job.playbook)
-            job = replace(job, unconfirmed_submit=unconfirmed, attempt=attempt)
+            job = replace(job, attempt=attempt)
 
     def _observe(self, batch_id: str, end: JobEnd) -> None:
         transient = end.outcome is Outcome.FAILED and end.error_kind == FailureKind.TRANSIENT
@@ -258,8 +271,3 @@ def resume_jobs(journal: Journal, batch_id: str) -> list[JobRow]:
     """
     journal.mark_unfinished_interrupted(batch_id)
     return [job for job in journal.jobs(batch_id=batch_id) if job.status in UNFINISHED]
-
-
-def has_unconfirmed_submit(journal: Journal, client: str, playbook: str) -> bool:
-    """Did an earlier run of ``client`` × ``playbook`` record an intent and no result?"""
-    return bool(journal.unconfirmed_submissions(client, playbook))

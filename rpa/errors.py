@@ -21,7 +21,7 @@ Every error the agent raises on purpose is an ``RpaError``. Dependencies' errors
     │   ├── PortalChangedError      a locator matched nothing after its wait
     │   └── NeedsInputError         a challenge (OTP, captcha) nobody answered in time
     ├── JournalError                the journal cannot be read or written
-    │   └── LeaseHeldError          another process runs this client × playbook now
+    │   └── LeaseHeldError          another run holds this client's lease (CLIENT_BUSY)
     ├── BatchError                  a batch cannot start or continue (bad resume id, portal down)
     └── NotifyError                 a run summary could not be emailed or posted
 """
@@ -193,11 +193,33 @@ class JournalError(RpaError):
 
 
 class LeaseHeldError(JournalError):
-    """Another process holds the lease on this client × playbook."""
+    """Another run holds the lease on this client: the client is busy (``CLIENT_BUSY``).
 
-    def __init__(self, message: str, *, holder: str | None = None) -> None:
+    ``holder`` is the lease's holder token; ``command``, ``pid``, ``host``, ``since`` (ISO)
+    and ``job_id`` say which run holds it, when known (leases taken by older versions say
+    less).
+    """
+
+    code = "CLIENT_BUSY"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        holder: str | None = None,
+        job_id: str | None = None,
+        command: str | None = None,
+        pid: int | None = None,
+        host: str | None = None,
+        since: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.holder = holder
+        self.job_id = job_id
+        self.command = command
+        self.pid = pid
+        self.host = host
+        self.since = since
 
 
 class BatchError(RpaError):

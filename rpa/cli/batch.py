@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from rpa.agent import Agent
-from rpa.batch import BatchJob, BatchPolicy, BatchRunner, BatchSummary, has_unconfirmed_submit
+from rpa.batch import BatchJob, BatchPolicy, BatchRunner, BatchSummary
 from rpa.batch import resume_jobs as unfinished_jobs
 from rpa.browser import open_browser
 from rpa.cli.app import EXIT_FAILED, EXIT_OK, app, console, err_console, fail, state
@@ -64,7 +64,6 @@ def plan_new_batch(
             playbook,
             check,
             r,
-            has_unconfirmed_submit(journal, r.iec, playbook),
         )
         for row, r in chosen
     ]
@@ -84,17 +83,7 @@ def plan_resume(
             )
             continue
         row, record = by_iec[job.client]
-        jobs.append(
-            BatchJob(
-                job.id,
-                record.iec,
-                row,
-                batch.playbook,
-                batch.check_mode,
-                record,
-                has_unconfirmed_submit(journal, record.iec, batch.playbook),
-            )
-        )
+        jobs.append(BatchJob(job.id, record.iec, row, batch.playbook, batch.check_mode, record))
     return BatchPlan(batch_id, jobs, 0)
 
 
@@ -195,6 +184,9 @@ def batch(
         captcha_provider=captcha_provider,
         prompter=ConsolePrompter(console),
     )
+    agent.command = f"rpa batch --resume {resume}" if resume else f"rpa batch {clients}"
+    if playbook and not resume:
+        agent.command += f" --playbook {playbook}"
     try:
         if resume:
             source = agent.journal.batch(resume).source
@@ -263,7 +255,7 @@ def replay(
         replay_of=old.id,
     )
     playbook = agent.playbook(old.playbook)
-    unconfirmed = has_unconfirmed_submit(agent.journal, record.iec, old.playbook)
+    agent.command = f"rpa replay {job_id}"
 
     async def go() -> Outcome:
         async with open_browser(
@@ -276,10 +268,9 @@ def replay(
                 session,
                 check=old.check_mode,
                 from_step=from_step,
-                unconfirmed_submit=unconfirmed,
                 rerun=True,
             )
-        return result.outcome if result else Outcome.FAILED
+        return result.outcome
 
     outcome = asyncio.run(go())
     job = agent.journal.job(new_id)

@@ -34,6 +34,7 @@ from rpa.masking import mask, register_secret
 from rpa.playbook.loader import Loader, find_playbook, playbook_files
 from rpa.playbook.model import InputType, Playbook
 from rpa.playbook.schema import playbook_schema
+from rpa.records import ClientRecord
 
 STATUS_MARKS = {
     StepStatus.OK: "[green]✓[/green]",
@@ -101,6 +102,7 @@ class ClientContext:
     values: dict[str, Any] = field(default_factory=dict)
     secrets: Mapping[str, str] | None = None
     label: str | None = None
+    record: ClientRecord | None = None  # with --client: the job runs through Agent.run_client
 
 
 def _client(clients: Path | None, iec: str | None) -> ClientContext:
@@ -122,7 +124,7 @@ def _client(clients: Path | None, iec: str | None) -> ClientContext:
         raise fail(f"no valid client with IEC {iec} in {clients}{bad if loaded.bad_rows else ''}")
 
     values, secrets = client_context(record)
-    return ClientContext(values=values, secrets=secrets, label=record.label)
+    return ClientContext(values=values, secrets=secrets, label=record.label, record=record)
 
 
 def _parse_inputs(pairs: list[str], playbook: Playbook, client: ClientContext) -> dict[str, Any]:
@@ -192,11 +194,23 @@ async def _run_job(
     slow_mo: int | None,
 ) -> tuple[str, JobResult]:
     agent = Agent.create(settings, bus=EventBus([_show]), prompter=ConsolePrompter(err_console))
+    agent.command = f"rpa run {playbook.name}" + (" --check" if check else "")
     try:
         iec = client.values.get("iec")
         job_id = agent.journal.add_job(playbook.name, client=iec, check_mode=check)
         headless = False if headed else None  # else the setting (RPA_HEADLESS)
         async with open_browser(settings, headless=headless, slow_mo_ms=slow_mo) as browser:
+            if client.record is not None:  # a client's run: its lease, its earlier intents
+                result = await agent.run_client(
+                    job_id,
+                    playbook,
+                    client.record,
+                    browser,
+                    inputs=inputs,
+                    check=check,
+                    from_step=from_step,
+                )
+                return job_id, result
             result = await agent.engine.run_job(
                 job_id,
                 playbook,
@@ -285,9 +299,9 @@ def _summary(job_id: str, result: JobResult) -> None:
     failure = result.failure
     if failure is not None:
         code = f" {failure.code}" if failure.code else ""
+        where = f" at {escape(failure.step)}" if failure.step else ""
         console.print(
-            f"  [red]{failure.kind}{code}[/red] at {escape(str(failure.step))}: "
-            f"{escape(failure.message)}",
+            f"  [red]{failure.kind}{code}[/red]{where}: {escape(failure.message)}",
             highlight=False,
         )
         if failure.screenshot:
@@ -295,4 +309,5 @@ def _summary(job_id: str, result: JobResult) -> None:
     for name, value in result.outputs.items():
         shown = "—" if value is None else mask(str(value))
         console.print(f"  {name}: {escape(shown)}", highlight=False)
-    console.print(f"  artifacts: {result.artifacts_dir}", highlight=False)
+    if result.artifacts_dir is not None:  # None: refused before it started
+        console.print(f"  artifacts: {result.artifacts_dir}", highlight=False)

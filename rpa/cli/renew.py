@@ -68,6 +68,7 @@ def plan_command(
     settings = state.settings()
     loaded = load_client_file(clients, None)
     agent = Agent.create(settings, bus=EventBus(), prompter=ConsolePrompter(console))
+    agent.command = "rpa renew plan --refresh"
     if refresh:
         _refresh(agent, clients, loaded.records, check=False)
     rows = plan(agent.journal, loaded.records, day)
@@ -113,6 +114,7 @@ def run_command(
         with RunLock(settings.renew_lock_file):
             loaded = load_client_file(clients, None)
             agent = Agent.create(settings, bus=EventBus(), prompter=ConsolePrompter(console))
+            agent.command = "rpa renew run" + (" --check" if check else "")
             rows = plan(agent.journal, loaded.records, day)
             due = set(to_run(rows, day, force=force))
             if not due:

@@ -75,7 +75,10 @@ class JournalListener:
             case ArtifactSaved():
                 j.add_artifact(event.job_id, event.kind, event.path)
             case RunFinished():
-                unanswered = event.outcome is Outcome.NEEDS_INPUT
+                # also the batch's own endings (interrupted outside the engine, a crashed
+                # runner) and the agent's refusals (CLIENT_BUSY, UNCONFIRMED_SUBMISSION),
+                # which come without a RunStarted
+                unanswered = event.outcome in (Outcome.NEEDS_INPUT, Outcome.INTERRUPTED)
                 j.close_challenges(event.job_id, "expired" if unanswered else "answered")
                 j.job_finished(
                     event.job_id,

@@ -92,6 +92,15 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (client, playbook)
     );
     """,
+    # 2: who holds a lease, for the message a second run gets; ``playbook`` is the lease's
+    # scope: a playbook name, or '*' for every playbook of the client (what the agent takes)
+    """
+    ALTER TABLE leases ADD COLUMN command TEXT;   -- e.g. "rpa run renew", "rpa replay J"
+    ALTER TABLE leases ADD COLUMN pid INTEGER;
+    ALTER TABLE leases ADD COLUMN host TEXT;
+    ALTER TABLE leases ADD COLUMN since TEXT;     -- when the holder took it (ISO, UTC)
+    ALTER TABLE leases ADD COLUMN running TEXT;   -- the playbook the holder runs
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

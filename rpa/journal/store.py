@@ -34,7 +34,8 @@ from rpa.journal.schema import migrate
 from rpa.masking import mask
 
 FINAL_STATUSES = frozenset(o.value for o in Outcome if o is not Outcome.INTERRUPTED)
-LEASE_TTL_S = 15 * 60
+LEASE_TTL_S = 15 * 60  # its holder renews it while it runs (rpa.agent): this is the crash wait
+ANY_PLAYBOOK = "*"  # a lease on every playbook of a client
 
 
 class JobStatus(StrEnum):
@@ -50,18 +51,28 @@ def new_id(prefix: str) -> str:
     return f"{prefix}{datetime.now(UTC):%Y%m%d}-{uuid.uuid4().hex[:8]}"
 
 
-def default_holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+def default_holder(tag: str | None = None) -> str:
+    """This process as a lease holder: ``host:pid``, or ``host:pid:tag`` for one of its
+    runs (a job id), so two runs in one process hold leases apart."""
+    base = f"{socket.gethostname()}:{os.getpid()}"
+    return f"{base}:{tag}" if tag else base
+
+
+def holder_process(holder: str) -> tuple[str, int | None]:
+    """The host and process id a holder token (``host:pid[:tag]``) names."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    return host, int(pid) if pid.isdigit() else None
 
 
 def holder_alive(holder: str) -> bool:
-    """False when ``holder`` (``host:pid``) is a process of this host that no longer runs:
-    its lease died with it (a crash, SIGKILL) and may be taken over at once."""
-    host, _, pid = holder.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    """False when ``holder`` (``host:pid[:tag]``) is a process of this host that no longer
+    runs: its lease died with it (a crash, SIGKILL) and may be taken over at once."""
+    host, pid = holder_process(holder)
+    if host != socket.gethostname() or pid is None:
         return True  # another machine's process: trust the lease until it expires
     try:
-        os.kill(int(pid), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
@@ -114,6 +125,37 @@ class JobRow:
     @property
     def finished(self) -> bool:
         return self.status in FINAL_STATUSES
+
+
+@dataclass(frozen=True)
+class LeaseRow:
+    """A lease: ``client`` × ``playbook`` (a playbook name, or ``ANY_PLAYBOOK``) is held by
+    ``holder`` until ``expires_at`` (``time.time()``), and who that is."""
+
+    client: str
+    playbook: str
+    holder: str
+    job_id: str | None
+    expires_at: float
+    command: str | None = None
+    pid: int | None = None
+    host: str | None = None
+    since: str | None = None
+    running: str | None = None
+
+    def busy_message(self) -> str:
+        """What a run refused by this lease is told: who holds the client, since when."""
+        who = f"`{self.command}`" if self.command else f"holder {self.holder}"
+        what = f" is running {self.running} for it" if self.running else " holds it"
+        facts = []
+        if self.pid is not None:
+            facts.append(f"process {self.pid}" + (f" on {self.host}" if self.host else ""))
+        if self.job_id:
+            facts.append(f"job {self.job_id}")
+        if self.since:
+            facts.append(f"since {_clock(self.since)}")
+        detail = f" ({', '.join(facts)})" if facts else ""
+        return f"{self.client} is busy: {who}{what}{detail}; try again when it has finished"
 
 
 @dataclass(frozen=True)
@@ -472,18 +514,23 @@ class Journal:
         job_id: str | None = None,
         holder: str | None = None,
         ttl_s: float = LEASE_TTL_S,
+        command: str | None = None,
+        running: str | None = None,
     ) -> None:
-        """Take the lease on ``client`` × ``playbook`` or raise ``LeaseHeldError``.
+        """Take the lease on ``client`` × ``playbook`` or raise ``LeaseHeldError`` saying
+        who holds it. ``command`` (``rpa run renew``) and ``running`` (the playbook) are
+        for that message; the holder's host and process come from ``holder``.
 
         A lease expires ``ttl_s`` after it was last taken or renewed, so a crashed
-        holder does not block the client for ever.
+        holder does not block the client for ever; one whose process of this host has
+        died is taken over at once. Taking again a lease one holds renews it.
         """
         holder = holder or default_holder()
+        host, pid = holder_process(holder)
         now = time.time()
         with self._write() as db:
             row = db.execute(
-                "SELECT holder, expires_at, job_id FROM leases WHERE client = ? AND playbook = ?",
-                (client, playbook),
+                "SELECT * FROM leases WHERE client = ? AND playbook = ?", (client, playbook)
             ).fetchone()
             if (
                 row is not None
@@ -491,18 +538,57 @@ class Journal:
                 and row["expires_at"] > now
                 and holder_alive(row["holder"])
             ):
+                held = LeaseRow(**dict(row))
                 raise LeaseHeldError(
-                    f"{client} × {playbook} is being run by {row['holder']}"
-                    f" (job {row['job_id']}); try again when it has finished",
-                    holder=row["holder"],
+                    held.busy_message(),
+                    holder=held.holder,
+                    job_id=held.job_id,
+                    command=held.command,
+                    pid=held.pid,
+                    host=held.host,
+                    since=held.since,
                 )
             db.execute(
-                "INSERT INTO leases (client, playbook, holder, job_id, expires_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (client, playbook) DO UPDATE SET"
+                "INSERT INTO leases (client, playbook, holder, job_id, expires_at, command, pid,"
+                " host, since, running) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (client, playbook) DO UPDATE SET"
+                " since = CASE WHEN leases.holder = excluded.holder THEN leases.since"
+                " ELSE excluded.since END,"
                 " holder = excluded.holder, job_id = excluded.job_id,"
-                " expires_at = excluded.expires_at",
-                (client, playbook, holder, job_id, now + ttl_s),
+                " expires_at = excluded.expires_at, command = excluded.command,"
+                " pid = excluded.pid, host = excluded.host, running = excluded.running",
+                (
+                    client,
+                    playbook,
+                    holder,
+                    job_id,
+                    now + ttl_s,
+                    _masked(command),
+                    pid,
+                    host,
+                    now_iso(),
+                    running,
+                ),
             )
+
+    def renew_lease(
+        self, client: str, playbook: str, *, holder: str | None = None, ttl_s: float = LEASE_TTL_S
+    ) -> bool:
+        """Push a held lease's expiry ``ttl_s`` from now; False when ``holder`` no longer
+        holds it (it expired and another run took it over)."""
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE leases SET expires_at = ? WHERE client = ? AND playbook = ? AND holder = ?",
+                (time.time() + ttl_s, client, playbook, holder or default_holder()),
+            )
+            return cursor.rowcount == 1
+
+    def lease(self, client: str, playbook: str) -> LeaseRow | None:
+        """The lease on ``client`` × ``playbook``, held or expired; None when there is none."""
+        rows = self._read(
+            "SELECT * FROM leases WHERE client = ? AND playbook = ?", (client, playbook)
+        )
+        return LeaseRow(**dict(rows[0])) if rows else None
 
     def release_lease(self, client: str, playbook: str, *, holder: str | None = None) -> None:
         with self._write() as db:
@@ -510,6 +596,15 @@ class Journal:
                 "DELETE FROM leases WHERE client = ? AND playbook = ? AND holder = ?",
                 (client, playbook, holder or default_holder()),
             )
+
+
+def _clock(stamp: str) -> str:
+    """``2026-12-05T10:00:03.123+00:00`` → ``2026-12-05 10:00:03 UTC``."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
 def _job_row(row: sqlite3.Row) -> JobRow:

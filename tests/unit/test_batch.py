@@ -7,14 +7,7 @@ from typing import Any
 
 import pytest
 
-from rpa.batch import (
-    BatchJob,
-    BatchPolicy,
-    BatchRunner,
-    JobEnd,
-    has_unconfirmed_submit,
-    resume_jobs,
-)
+from rpa.batch import BatchJob, BatchPolicy, BatchRunner, JobEnd, resume_jobs
 from rpa.errors import FailureKind
 from rpa.events import BatchPaused, Event, EventBus, Outcome, RunFinished
 from rpa.journal import Journal, JournalListener
@@ -168,7 +161,8 @@ def test_stopping_a_batch_marks_running_jobs_interrupted_and_starts_no_more(
     journal: Journal, run_async: RunAsync
 ) -> None:
     batch_id, jobs = make_batch(journal, [f"C{i:09d}" for i in range(6)])
-    bus = bus_for(journal)
+    seen: list[Event] = []
+    bus = bus_for(journal, seen)
     batch = BatchRunner(journal, bus, FakeRunner(bus, delay=5), BatchPolicy(concurrency=2))
 
     async def run_then_stop() -> Any:
@@ -182,26 +176,48 @@ def test_stopping_a_batch_marks_running_jobs_interrupted_and_starts_no_more(
     statuses = sorted(j.status for j in journal.jobs(batch_id=batch_id))
     assert statuses == ["interrupted", "interrupted", "pending", "pending", "pending", "pending"]
     assert [j.client for j in resume_jobs(journal, batch_id)] == [j.client for j in jobs]
+    # recorded through events, as every ending is: the live display and the log see them
+    ended = [e for e in seen if isinstance(e, RunFinished)]
+    assert sorted(e.job_id for e in ended) == sorted(j.job_id for j in jobs[:2])
+    assert {e.outcome for e in ended} == {Outcome.INTERRUPTED}
 
 
-def test_a_client_leased_by_another_process_is_not_run(
+def test_a_job_the_engine_recorded_interrupted_is_not_recorded_again_by_the_batch(
     journal: Journal, run_async: RunAsync
 ) -> None:
-    batch_id, jobs = make_batch(journal, ["AAACB1234F", "1198002743"])
-    journal.acquire_lease("AAACB1234F", "renew", holder="elsewhere:1")
-    bus = bus_for(journal)
-    runner = FakeRunner(bus)
-    run_async(BatchRunner(journal, bus, runner).run(batch_id, jobs, FakeSession()))
-    assert runner.ran == ["1198002743"]
-    leased = journal.jobs(client="AAACB1234F")[0]
-    assert (leased.status, leased.error_code) == ("failed", "LEASE_HELD")
+    batch_id, jobs = make_batch(journal, ["AAACB1234F"])
+    seen: list[Event] = []
+    bus = bus_for(journal, seen)
+
+    class LikeTheEngine(FakeRunner):
+        async def __call__(self, job: BatchJob, session: FakeSession) -> JobEnd:
+            try:
+                return await super().__call__(job, session)
+            except asyncio.CancelledError:
+                self.bus.emit(
+                    RunFinished(job_id=job.job_id, outcome=Outcome.INTERRUPTED, duration_s=0.1)
+                )
+                raise
+
+    batch = BatchRunner(journal, bus, LikeTheEngine(bus, delay=5))
+
+    async def run_then_stop() -> Any:
+        task = asyncio.ensure_future(batch.run(batch_id, jobs, FakeSession()))
+        await asyncio.sleep(0.3)
+        batch.stop()
+        return await task
+
+    run_async(run_then_stop())
+    assert journal.job(jobs[0].job_id).status == "interrupted"
+    assert len([e for e in seen if isinstance(e, RunFinished)]) == 1
 
 
 def test_a_runner_that_crashes_fails_its_job_and_the_batch_goes_on(
     journal: Journal, run_async: RunAsync
 ) -> None:
     batch_id, jobs = make_batch(journal, ["AAACB1234F", "1198002743"])
-    bus = bus_for(journal)
+    seen: list[Event] = []
+    bus = bus_for(journal, seen)
 
     class Crashy(FakeRunner):
         async def __call__(self, job: BatchJob, session: FakeSession) -> JobEnd:
@@ -213,9 +229,11 @@ def test_a_runner_that_crashes_fails_its_job_and_the_batch_goes_on(
     assert summary.totals == {"failed": 1, "changed": 1}
     crashed = journal.jobs(client="AAACB1234F")[0]
     assert "internal error" in (crashed.error or "")
+    (ended,) = [e for e in seen if isinstance(e, RunFinished) and e.job_id == crashed.id]
+    assert (ended.outcome, ended.error_kind) == (Outcome.FAILED, FailureKind.INTERNAL)
 
 
-def test_resume_lists_jobs_a_crash_left_running_and_flags_an_unconfirmed_submit(
+def test_resume_lists_jobs_a_crash_left_running_and_their_unconfirmed_submit_stays_known(
     journal: Journal,
 ) -> None:
     batch_id, jobs = make_batch(journal, ["AAACB1234F", "1198002743", "AAAFZ9876K"])
@@ -225,8 +243,8 @@ def test_resume_lists_jobs_a_crash_left_running_and_flags_an_unconfirmed_submit(
     todo = resume_jobs(journal, batch_id)
     assert [j.client for j in todo] == ["1198002743", "AAAFZ9876K"]
     assert journal.job(jobs[1].job_id).status == "interrupted"
-    assert has_unconfirmed_submit(journal, "1198002743", "renew")
-    assert not has_unconfirmed_submit(journal, "AAAFZ9876K", "renew")
+    assert journal.unconfirmed_submissions("1198002743", "renew") == [jobs[1].job_id]
+    assert journal.unconfirmed_submissions("AAAFZ9876K", "renew") == []
 
 
 def test_a_job_that_fails_transiently_runs_again_and_a_business_failure_does_not(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -235,3 +236,78 @@ def test_a_lease_held_by_another_host_waits_for_its_expiry(journal: Journal) -> 
     journal.acquire_lease("AAACB1234F", "renew", holder="elsewhere:1")
     with pytest.raises(LeaseHeldError):
         journal.acquire_lease("AAACB1234F", "renew")
+
+
+def test_a_refused_lease_names_the_holders_command_process_host_job_and_start(
+    journal: Journal,
+) -> None:
+    journal.acquire_lease(
+        "AAACB1234F",
+        "*",
+        holder="ci-1:4242:j1",
+        job_id="j1",
+        command="rpa run renew",
+        running="renew",
+    )
+    with pytest.raises(LeaseHeldError) as refused:
+        journal.acquire_lease("AAACB1234F", "*", holder="ci-1:777:j2", job_id="j2")
+    busy = refused.value
+    assert busy.code == "CLIENT_BUSY"
+    assert (busy.command, busy.pid, busy.host, busy.job_id) == ("rpa run renew", 4242, "ci-1", "j1")
+    assert busy.since is not None and busy.since.startswith("20")
+    message = str(busy)
+    assert message.startswith("AAACB1234F is busy: `rpa run renew` is running renew for it")
+    for fact in ("process 4242 on ci-1", "job j1", "since 20", "UTC"):
+        assert fact in message
+
+
+def test_the_lease_row_keeps_its_holder_and_first_start_when_renewed(journal: Journal) -> None:
+    journal.acquire_lease("AAACB1234F", "*", holder="ci-1:4242:j1", command="rpa batch c.csv")
+    first = journal.lease("AAACB1234F", "*")
+    assert first is not None
+    assert (first.command, first.pid, first.host) == ("rpa batch c.csv", 4242, "ci-1")
+    journal.acquire_lease("AAACB1234F", "*", holder="ci-1:4242:j1", command="rpa batch c.csv")
+    assert journal.renew_lease("AAACB1234F", "*", holder="ci-1:4242:j1", ttl_s=3600)
+    again = journal.lease("AAACB1234F", "*")
+    assert again is not None
+    assert again.since == first.since
+    assert again.expires_at > first.expires_at
+
+
+def test_a_lease_taken_over_after_it_expired_is_no_longer_renewed_by_its_old_holder(
+    journal: Journal,
+) -> None:
+    journal.acquire_lease("AAACB1234F", "*", holder="elsewhere:1:j1", ttl_s=-1)
+    journal.acquire_lease("AAACB1234F", "*", holder="elsewhere:2:j2")
+    assert not journal.renew_lease("AAACB1234F", "*", holder="elsewhere:1:j1")
+    held = journal.lease("AAACB1234F", "*")
+    assert held is not None and held.holder == "elsewhere:2:j2"
+
+
+def test_two_runs_of_one_process_hold_leases_apart(journal: Journal) -> None:
+    from rpa.journal.store import default_holder
+
+    journal.acquire_lease(
+        "AAACB1234F", "*", holder=default_holder("j1"), job_id="j1", command="rpa batch"
+    )
+    with pytest.raises(LeaseHeldError, match=f"process {os.getpid()} .*job j1"):
+        journal.acquire_lease("AAACB1234F", "*", holder=default_holder("j2"))
+
+
+def test_a_journal_made_before_lease_holders_were_recorded_is_migrated(tmp_path: Path) -> None:
+    from rpa.journal.schema import MIGRATIONS
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
+        conn.execute(
+            "INSERT INTO leases (client, playbook, holder, job_id, expires_at)"
+            " VALUES ('AAACB1234F', 'renew', 'elsewhere:9', 'j0', 9e12)"
+        )
+    journal = Journal(path)
+    try:
+        with pytest.raises(LeaseHeldError, match="holder elsewhere:9") as refused:
+            journal.acquire_lease("AAACB1234F", "renew")
+        assert refused.value.command is None
+    finally:
+        journal.close()
