@@ -177,7 +177,7 @@ async def detect(scope: Scope, *, session: bool = True, status: bool = True) -> 
     if code is not None and code >= 500:
         return TransientError(f"the portal answered HTTP {code}")
     if await probes.holds(rules.busy):
-        return TransientError("the portal says it is busy")
+        return TransientError("the portal says it is busy", code=conditions.BUSY_CODE)
     for detector in rules.errors:
         if await probes.holds(detector.when):
             return BusinessError(await _error_message(scope, detector), code=detector.code)
@@ -186,8 +186,8 @@ async def detect(scope: Scope, *, session: bool = True, status: bool = True) -> 
 
 async def classify(error: StepError, scope: Scope, *, session: bool = True) -> StepError:
     """The error to act on: ``error`` itself, or what the detectors say the page shows."""
-    if error.kind not in RECLASSIFIED:
-        return error
+    if error.kind not in RECLASSIFIED or error.code == conditions.BUSY_CODE:
+        return error  # (the busy page has been seen already)
     found = await detect(scope, session=session)
     if found is None:
         return error

@@ -36,6 +36,7 @@ from rpa.errors import (
     SessionExpiredError,
     StepError,
     TemplateError,
+    TransientError,
 )
 from rpa.events import StepFinished, StepRetried, StepStarted, StepStatus, SubmitDone, SubmitIntent
 from rpa.masking import mask
@@ -315,7 +316,14 @@ class Executor:
                 )
             )
 
+        tries = 0
+        fresh_start = step.kind in ("goto", "block", "use") or step.kind in OFF_PAGE_KINDS
+
         async def attempt() -> Any:
+            nonlocal tries
+            tries += 1
+            if tries > 1 and not fresh_start:
+                await self._refuse_busy_page(scope)
             return await self._attempt(step, scope, path, policy)
 
         restart = (
@@ -346,6 +354,15 @@ class Executor:
                 retried(runs, exc, delay)
                 runs += 1
                 await self.sleep(delay)
+
+    async def _refuse_busy_page(self, scope: Scope) -> None:
+        """Before a step is tried again on the page it failed on: a busy page the portal
+        put there (a busy answer loaded into the page by JavaScript) stays until something
+        loads the page again, so the attempt would only wait out its timeout. It fails at
+        once instead, and an enclosing restart (a ``goto``, a new login) takes over."""
+        busy = self.job.detect.busy
+        if busy is not None and await self._holds(busy, scope):
+            raise TransientError("the portal still shows its busy page", code=conditions.BUSY_CODE)
 
     async def _relogin(self, error: SessionExpiredError) -> None:
         top = self.top_scope
@@ -471,6 +488,7 @@ class Executor:
     async def _block_body(self, step: Step, scope: Scope, path: str) -> None:
         inner = scope.nested(
             in_retrying_block=scope.in_retrying_block or step.options.retry is not None,
+            in_submit=scope.in_submit or step.options.submit,
             restart_on_session=scope.restart_on_session or step.session == "restart",
         )
         await self.run_steps(step.body, inner, path)
@@ -491,6 +509,7 @@ class Executor:
             vars={},
             job=self.job,
             in_retrying_block=scope.in_retrying_block or step.options.retry is not None,
+            in_submit=scope.in_submit or step.options.submit,
             restart_on_session=scope.restart_on_session,
         )
         try:

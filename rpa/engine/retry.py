@@ -3,7 +3,10 @@
 Which policy a step gets:
 
 1. its own ``retry:``;
-2. none, if an enclosing block retries (the block re-runs as a whole);
+2. none, if an enclosing block retries (the block re-runs as a whole), or inside a
+   ``submit: true`` step (an action there that failed may have been taken by the portal:
+   trying it again blind could submit twice; the failure goes to the guard, which reads
+   the portal first);
 3. none, for a ``submit: true`` step without a ``guard`` (re-submitting blind could
    submit twice), for ``block`` and ``use`` (their steps have their own), for ``fail``
    (it fails the same way every time);
@@ -63,7 +66,7 @@ class RetryPolicy:
 def policy_for(step: Step, scope: Scope) -> RetryPolicy | None:
     if step.options.retry is not None:
         return RetryPolicy.from_spec(step.options.retry)
-    if scope.in_retrying_block or step.kind in ("block", "use", "fail"):
+    if scope.in_retrying_block or scope.in_submit or step.kind in ("block", "use", "fail"):
         return None
     if step.options.submit and step.options.guard is None:
         return None

@@ -74,7 +74,7 @@ def pydantic_problems(
         kind = error["type"]
         at_key = False
         where = ".".join(str(p) for p in loc)
-        if kind == "extra_forbidden":
+        if kind == "extra_forbidden" and loc:
             parent = _model_at(model, loc[:-1])
             choices = _keys(parent) if parent is not None else []
             hint = did_you_mean(loc[-1], choices) if choices else ""

@@ -149,6 +149,7 @@ class Scope:
     job: JobState
     error: dict[str, Any] | None = None  # in rescue/always: the failure being handled
     in_retrying_block: bool = False  # an enclosing block retries: steps do not retry alone
+    in_submit: bool = False  # inside a submit step: steps do not retry alone (it may be done)
     restart_on_session: bool = False  # an enclosing block restarts after a re-login
 
     def context(self) -> dict[str, Any]:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from rpa.steps.base import Scope
 
 POLL_S = 0.1
+BUSY_CODE = "PORTAL_BUSY"  # a transient failure that is the portal's busy page
 
 
 def url_matches(url: str, pattern: str) -> bool:
@@ -322,7 +323,7 @@ async def _wait_root(scope: Scope, test: str, timeout_ms: int) -> bool | None:
     try:
         await page.locator("html" + waited).wait_for(state="attached", timeout=timeout_ms)
         if busy is not None and not await page.locator("html" + test).count():
-            raise TransientError("the portal says it is busy")
+            raise TransientError("the portal answered busy while the step waited", code=BUSY_CODE)
     except PlaywrightTimeoutError:
         return False
     except PlaywrightError:

@@ -1,6 +1,7 @@
-"""Local test pages for the engine: a form, a flaky endpoint, a "server busy" page, a
-progress overlay, a login with a session that expires, an OTP and a captcha page, a PDF
-download. Served by ``http.server`` in a thread; ``Site.state`` counts what happened."""
+"""Local test pages for the engine: a form, a flaky endpoint, a "server busy" page (and one
+a click brings), a slow answer to a form, a progress overlay, a login with a session that
+expires, an OTP and a captcha page, a PDF download. Served by ``http.server`` in a thread;
+``Site.state`` counts what happened."""
 
 from __future__ import annotations
 
@@ -157,7 +158,12 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         url = urlparse(self.path)
         data = self.form()
-        if url.path == "/login":
+        if url.path == "/slow-post":
+            # a portal that takes the form and answers slowly (the next page loads late)
+            self.state.submissions.append(data)
+            time.sleep(float(parse_qs(url.query).get("s", ["2"])[0]))
+            self.send(200, _page("Taken", "<h1>Application taken</h1>"))
+        elif url.path == "/login":
             if data.get("password") == "s3cret-Pa55":
                 self.redirect("/home", {"Set-Cookie": "sid=ok; Path=/"})
             else:
