@@ -12,15 +12,19 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from demo.fictional import write_client_file
 from demo.portal import MockPortal, agent_env
 from demo.portal import mock_portal as start_portal
+from demo.seeding import PORTAL_NOW
 from rpa.clientfile import load_clients
+from tests.e2e.clientmix import MixClient, secrets_env
+from tests.e2e.clientmix import seed_body as mix_seed_body
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,7 +38,18 @@ def write_clients(path: Path, n: int, *, aadhaar_signer: bool = False) -> list[s
     return [record.iec for record in records]
 
 
+@dataclass
 class Portal(MockPortal):
+    #: secrets of the clients seeded with ``seed_mix``, for ``rpa_env``
+    mix_secrets: dict[str, str] = field(default_factory=dict)
+
+    def seed_mix(self, clients: Sequence[MixClient], *, now: str = PORTAL_NOW) -> None:
+        """Seed ``clientmix`` clients (their users, IECs, tokens, Aadhaar holders) and set
+        the clock; ``rpa_env`` then gives their secrets too."""
+        self.post("seed", mix_seed_body(clients))
+        self.post("clock", {"now": now})
+        self.mix_secrets.update(secrets_env(clients))
+
     def seed_file(self, clients_csv: Path, scenarios: dict[str, str] | None = None) -> None:
         """Seed every client of ``clients_csv`` (in its scenario, else "due")."""
         loaded = load_clients(clients_csv)
@@ -50,7 +65,7 @@ def mock_portal(workdir: Path) -> Iterator[Portal]:
 
 
 def rpa_env(portal: Portal, data_dir: Path, concurrency: int = 4) -> dict[str, str]:
-    return agent_env(portal, data_dir, concurrency, clean=True)
+    return {**agent_env(portal, data_dir, concurrency, clean=True), **portal.mix_secrets}
 
 
 def run_rpa(

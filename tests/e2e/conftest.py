@@ -3,6 +3,7 @@ a thread on free ports; every test starts from a reset, the portal's clock insid
 window, the demo's secrets in the environment and a fresh agent with its own data dir.
 
 ``dgft.seed([(record, scenario)])`` seeds clients as the demo does (``demo.seeding``);
+``dgft.seed_mix(clients)`` seeds varied clients (``clientmix``) and sets their secrets;
 ``dgft.run(playbook, record)`` runs one playbook for one client in real Chromium (through
 the ``run_async`` fixture: never ``asyncio.run`` in the test's thread) and returns the
 ``JobResult``.
@@ -10,7 +11,7 @@ the ``run_async`` fixture: never ``asyncio.run`` in the test's thread) and retur
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ from rpa.clientfile import load_clients
 from rpa.config import Settings, load_settings
 from rpa.engine import JobResult
 from rpa.records import ClientRecord
+from tests.e2e.clientmix import MixClient, secrets_env
+from tests.e2e.clientmix import seed_body as mix_seed_body
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS_FILE = ROOT / "examples" / "clients.yaml"
@@ -65,6 +68,7 @@ class Dgft:
     settings: Settings
     run_async: RunAsync
     _agent: Agent | None = field(default=None, repr=False)
+    monkeypatch: pytest.MonkeyPatch | None = field(default=None, repr=False)
 
     # --- the portal's test API ---
 
@@ -74,6 +78,13 @@ class Dgft:
     def seed(self, clients: list[tuple[ClientRecord, str]] | dict[str, Any]) -> None:
         body = clients if isinstance(clients, dict) else build_seed(clients)
         self.api.post("/__mock__/seed", json=body).raise_for_status()
+
+    def seed_mix(self, clients: Sequence[MixClient]) -> None:
+        """Seed ``clientmix`` clients and put their secrets in the environment."""
+        self.seed(mix_seed_body(clients))
+        assert self.monkeypatch is not None, "seed_mix needs the dgft fixture's monkeypatch"
+        for name, value in secrets_env(clients).items():
+            self.monkeypatch.setenv(name, value)
 
     def faults(self, **faults: Any) -> None:
         self.api.post("/__mock__/faults", json=faults).raise_for_status()
@@ -139,4 +150,4 @@ def dgft(
         },
         env_file=None,
     )
-    return Dgft(portal_server.url, api_client, settings, run_async)
+    return Dgft(portal_server.url, api_client, settings, run_async, monkeypatch=monkeypatch)
