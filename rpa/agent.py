@@ -179,9 +179,8 @@ class Agent:
             return self._refuse(job_id, str(busy), CLIENT_BUSY)
         keeper = asyncio.ensure_future(self._keep_lease(record.iec, holder))
         try:
-            if self._unconfirmed(job_id, playbook, record.iec) and (
-                unsafe := unguarded_submits(playbook)
-            ):
+            unconfirmed = self._unconfirmed(job_id, playbook, record.iec)
+            if unconfirmed and (unsafe := unguarded_submits(playbook)):
                 return self._refuse(
                     job_id,
                     "an earlier run recorded an intent to submit and no result, and step(s) "
@@ -201,7 +200,9 @@ class Agent:
                 from_step=from_step,
                 client_label=record.label,
                 trace="on-failure" if rerun and self.settings.trace == "on-retry" else None,
-                prior_intent=bool(self.journal.submissions(job_id)),
+                # an intent without a result, of this job or an earlier one: what the
+                # portal shows may be that run's work (its guard reads it, ack included)
+                prior_intent=unconfirmed or bool(self.journal.submissions(job_id)),
             )
         finally:
             keeper.cancel()

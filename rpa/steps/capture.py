@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -87,9 +88,18 @@ async def download(ctx: StepContext, args: DownloadArgs) -> dict[str, Any]:
     if failure is not None:
         raise TransientError(f"the download failed: {failure}")
     path = _destination(ctx, args.save_as)
-    await pending.save_as(path)
+    # saved among the job's artifacts first: only a file that passed its checks is filed
+    # where save_as says (a certificate folder holds verified certificates only); one that
+    # failed stays with the job, as evidence
+    staged = ctx.job.artifacts.unique("download", path.suffix or ".bin")
+    await pending.save_as(staged)
     if args.verify is not None and args.verify.pdf_contains:
-        verify_pdf(path, list(args.verify.pdf_contains))
+        try:
+            verify_pdf(staged, list(args.verify.pdf_contains))
+        except BusinessError:
+            ctx.emit(ArtifactSaved(job_id=ctx.job.job_id, kind="download", path=str(staged)))
+            raise
+    shutil.move(staged, path)
     result = {
         "path": str(path),
         "sha256": sha256_of(path),

@@ -144,7 +144,9 @@ def killed_run(
         jobs = [
             dict(r)
             for r in query(
-                journal, "SELECT client, status, error FROM jobs WHERE batch_id = ?", (batch_id,)
+                journal,
+                "SELECT client, status, error, result FROM jobs WHERE batch_id = ?",
+                (batch_id,),
             )
         ]
         applications = {iec: portal.applications(iec) for iec in iecs}
@@ -175,6 +177,19 @@ def test_a_resumed_batch_keeps_one_job_per_client_and_never_duplicates_an_applic
             assert len(submitted) == 1, (job, submitted)
         elif job["status"] != "ok":  # ok: the guard found the update already there
             raise AssertionError(f"a job did not end renewed after the resume: {job}")
+
+
+def test_every_application_the_portal_took_before_the_kill_is_reported_with_its_ack(
+    killed_run: KilledRun,
+) -> None:
+    # killed at an intent: the portal may have taken the application and the journal not
+    # heard; the resumed job reads it from the portal, ack and status
+    for job in killed_run.jobs:
+        held = killed_run.applications[str(job["client"])]
+        outputs = json.loads(str(job["result"] or "{}"))
+        if held:
+            assert outputs.get("ack_number") == held[0]["ack"], (job, held)
+            assert outputs.get("application_status"), job
 
 
 def test_a_batch_killed_partway_ends_with_every_client_renewed_once_after_resume(

@@ -353,18 +353,24 @@ def test_a_download_is_saved_hashed_and_checked(harness: Harness, tmp_path: Path
     assert [e.kind for e in run.of(ArtifactSaved)] == ["download"]
 
 
-def test_a_download_without_the_expected_text_fails(harness: Harness, tmp_path: Path) -> None:
+def test_a_download_without_the_expected_text_fails_and_is_not_filed(
+    harness: Harness, tmp_path: Path
+) -> None:
+    filed = tmp_path / "certificates" / "cert.pdf"
     run = harness.run(
         tmp_path,
-        """
+        f"""
         steps:
           - goto: download.html
-          - download: {text: Print e-IEC, save_as: cert.pdf,
-                       verify: {pdf_contains: ["IEC Number: 9999999999"]}}
+          - download: {{text: Print e-IEC, save_as: "{filed}",
+                       verify: {{pdf_contains: ["IEC Number: 9999999999"]}}}}
         """,
     )
     failure = run.result.failure
     assert failure is not None and failure.code == "DOWNLOAD_VERIFY_FAILED"
+    assert not filed.exists()  # only a verified file is filed; the job keeps the other
+    (kept,) = [e.path for e in run.of(ArtifactSaved) if e.kind == "download"]
+    assert Path(kept).is_file() and Path(kept).is_relative_to(run.result.artifacts_dir)
     assert "9999999999" in failure.message
 
 
