@@ -400,7 +400,9 @@ def _client(seed: int, i: int, scenario: str, force: str | None, pins: set[str])
         "pin": pin_code,
     }
     portal["nature_of_concern"] = concern
-    portal["bank"]["account_number"] = f"50{seed:04d}{i:07d}"
+    # the mock's bank verification fails accounts ending 000 and leaves 999 in progress:
+    # every account here verifies (last three digits 100-899)
+    portal["bank"]["account_number"] = f"50{seed:04d}{i:05d}{100 + (i * 37) % 800:03d}"
     person_pan = pan if individual else _person_pan(seed, i, 1, _surname_initial(signatory))
     portal["directors"] = [
         {

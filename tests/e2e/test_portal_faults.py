@@ -32,7 +32,7 @@ def _forget_the_result(journal: Path, job_id: str) -> None:
     with sqlite3.connect(journal) as db:
         db.execute("UPDATE submissions SET done_at = NULL WHERE job_id = ?", (job_id,))
         db.execute(
-            "UPDATE jobs SET status = 'interrupted', result = NULL, finished_at = NULL"
+            "UPDATE jobs SET status = 'interrupted', result = '{}', finished_at = NULL"
             " WHERE id = ?",
             (job_id,),
         )
