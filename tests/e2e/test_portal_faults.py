@@ -62,7 +62,7 @@ def test_a_run_after_a_crash_that_followed_the_portals_record_reports_its_ack(
 @pytest.mark.slow
 def test_a_slow_portal_reports_every_application_it_holds_with_its_ack(tmp_path: Path) -> None:
     clients = mix_clients(2, seed=62, sign_with="dsc") + mix_clients(
-        2, seed=62, sign_with="aadhaar"
+        2, seed=63, sign_with="aadhaar"
     )
     file = tmp_path / "clients.csv"
     write_client_file(file, clients)
