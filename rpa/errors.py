@@ -16,6 +16,7 @@ Every error the agent raises on purpose is an ``RpaError``. Dependencies' errors
     │   └── TemplateError           an expression is invalid, unsafe, or names an undefined value
     ├── StepError                   a step failed at run time (``kind`` says how to react)
     │   ├── TransientError          timeouts, 5xx, "server busy", network: retried with backoff
+    │   │   └── PopupShown      a pop-up came instead: named by the detectors, else business
     │   ├── SessionExpiredError     the portal logged us out: re-login, then resume
     │   ├── BusinessError           the portal refused (PAN mismatch...), or assert/fail: no retry
     │   ├── PortalChangedError      a locator matched nothing after its wait
@@ -158,6 +159,11 @@ class TransientError(StepError):
     """Timeouts, 5xx and "server busy" pages, network errors: worth retrying."""
 
     kind = FailureKind.TRANSIENT
+
+
+class PopupShown(TransientError):
+    """A wait ended on a pop-up dialog of the portal's (``detect.popup``). The detectors
+    turn its text into their code; a text none of them names is a business error."""
 
 
 class SessionExpiredError(StepError):

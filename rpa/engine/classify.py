@@ -17,6 +17,7 @@ from rpa.browser import PlaywrightError, PlaywrightTimeoutError
 from rpa.errors import (
     BusinessError,
     FailureKind,
+    PopupShown,
     PortalChangedError,
     SessionExpiredError,
     StepError,
@@ -180,15 +181,43 @@ async def detect(scope: Scope, *, session: bool = True, status: bool = True) -> 
         return TransientError("the portal says it is busy", code=conditions.BUSY_CODE)
     for detector in rules.errors:
         if await probes.holds(detector.when):
-            return BusinessError(await _error_message(scope, detector), code=detector.code)
+            found = BusinessError(await _error_message(scope, detector), code=detector.code)
+            await dismiss_popup(scope)  # read: a pop-up that said it would block the page
+            return found
     return None
 
 
+async def dismiss_popup(scope: Scope) -> str | None:
+    """Close the portal's pop-up (``detect.popup``) if one shows; its text, if it did."""
+    rules = scope.job.detect.popup
+    if rules is None:
+        return None
+    page = scope.job.page
+    dialog = locate.build(page, rules.dialog).filter(visible=True).first
+    try:
+        if not await dialog.count():
+            return None
+        text = " ".join((await dialog.inner_text(timeout=1000)).split())
+        button = locate.build(dialog, rules.dismiss).first
+        label = " ".join((await button.inner_text(timeout=1000)).split())
+        await button.click(timeout=2000)
+    except PlaywrightError:
+        return None
+    scope.job.page_changed()
+    return text.removesuffix(label).strip() if label else text
+
+
 async def classify(error: StepError, scope: Scope, *, session: bool = True) -> StepError:
-    """The error to act on: ``error`` itself, or what the detectors say the page shows."""
+    """The error to act on: ``error`` itself, or what the detectors say the page shows.
+    A pop-up none of them names is a business error with its text: what the portal said."""
     if error.kind not in RECLASSIFIED or error.code == conditions.BUSY_CODE:
         return error  # (the busy page has been seen already)
     found = await detect(scope, session=session)
+    if found is None and isinstance(error, PopupShown):
+        said = await dismiss_popup(scope)
+        found = BusinessError(
+            f"the portal said: {said}" if said else error.message, code="PORTAL_MESSAGE"
+        )
     if found is None:
         return error
     found.__cause__ = error

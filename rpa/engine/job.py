@@ -333,9 +333,8 @@ class _Run:
 
 def effective_detect(playbook: Playbook) -> Detect:
     """The job's detectors: the playbook's own, completed by those of the playbooks it uses
-    (a login playbook can declare the portal's session, busy and error pages once).
-    For each of session_expired, busy and overlay the first one declared wins, the top
-    playbook first; error detectors are all kept, the top playbook's first."""
+    (``Detect.then``: for each single detector the first declared wins, the top playbook
+    first; error detectors are all kept, the top playbook's first)."""
     order: list[Playbook] = []
 
     def visit(book: Playbook) -> None:
@@ -347,14 +346,10 @@ def effective_detect(playbook: Playbook) -> Detect:
                 visit(step.used)
 
     visit(playbook)
-    found: dict[str, Any] = {"errors": []}
-    for book in order:
-        rules = book.detect
-        for key in ("session_expired", "busy", "overlay"):
-            if found.get(key) is None:
-                found[key] = getattr(rules, key)
-        found["errors"].extend(rules.errors)
-    return Detect.model_validate(found) if len(order) > 1 else playbook.detect
+    found = playbook.detect
+    for book in order[1:]:
+        found = found.then(book.detect)
+    return found
 
 
 def _failure(error: StepError | None) -> JobFailure | None:

@@ -193,9 +193,15 @@ class _FileReader:
             raw.get("on_session_expired"), prefix="session.", what="on_session_expired"
         )
         self.check_templates()
+        base = self.extended(raw.get("extends"))
         if self.issues:
             return None
         header = self.header
+        detect = header.detect
+        if base is not None:
+            detect = detect.then(base.detect)
+            if "on_session_expired" not in raw:
+                relogin = list(base.on_session_expired)
         return Playbook(
             name=header.name or self.path.stem,
             file=str(self.path),
@@ -204,11 +210,31 @@ class _FileReader:
             inputs=dict(header.inputs),
             vars=dict(header.vars),
             outputs=dict(header.outputs),
-            detect=header.detect,
+            detect=detect,
             retry=header.retry,
             on_session_expired=tuple(relogin),
             max_relogins=header.max_relogins,
         )
+
+    def extended(self, node: Node | None) -> Playbook | None:
+        """The playbook named by ``extends:`` (its detectors and re-login are taken)."""
+        name = self.header.extends
+        if node is None or not name:
+            return None
+        target, looked = self.loader.resolve(name, self.path)
+        if target is None:
+            folders = ", ".join(_display(f) for f in looked)
+            self.issue(node, f"extends: no playbook {name!r} (looked in {folders})")
+            return None
+        if target in self.chain:
+            cycle = " → ".join(p.name for p in (*self.chain[self.chain.index(target) :], target))
+            self.issue(node, f"extends: a cycle of playbooks: {cycle}")
+            return None
+        base, issues = self.loader._load(target, self.chain)
+        if base is None:
+            self.issue(node, f"extends: playbook {name!r} has errors (listed below)")
+            self.issues.extend(issues)
+        return base
 
     def plain(self, node: Node) -> Any:
         problems: list[yamlpos.YamlProblem] = []

@@ -302,6 +302,15 @@ class ErrorDetector(Spec):
     )
 
 
+class PopupDetector(Spec):
+    """A pop-up dialog the portal shows its messages in (e.g. bootbox's ``.bootbox.modal``).
+    Its text is page text for ``text:`` conditions and ``errors``; a wait ends when one
+    shows; the detectors dismiss it once they have read it."""
+
+    dialog: LocatorLike = Field(description="The pop-up dialog")
+    dismiss: LocatorLike = Field(description="Within the dialog: what closes it (an OK button)")
+
+
 class Detect(Spec):
     """How to recognise the portal's states. Checked after a step that navigated and
     whenever a step fails, to tell a transient failure from a logout or a refusal."""
@@ -315,9 +324,24 @@ class Detect(Spec):
     overlay: LocatorLike | None = Field(
         None, description="The progress overlay; steps wait until it is hidden"
     )
+    popup: PopupDetector | None = Field(
+        None, description="The pop-up dialog the portal shows messages in"
+    )
     errors: list[ErrorDetector] = Field(
         default_factory=list, description="Portal messages that are business errors"
     )
+
+    def then(self, other: Detect) -> Detect:
+        """These detectors, completed by ``other``'s: for each single detector the first
+        declared wins (this one's); error detectors are all kept, these first."""
+        merged = {
+            key: getattr(self, key) if getattr(self, key) is not None else getattr(other, key)
+            for key in SINGLE_DETECTORS
+        }
+        return Detect.model_validate({**merged, "errors": [*self.errors, *other.errors]})
+
+
+SINGLE_DETECTORS = ("session_expired", "busy", "overlay", "popup")
 
 
 # --- steps --------------------------------------------------------------------------------
@@ -448,6 +472,11 @@ class PlaybookHeader(Spec):
 
     name: str | None = Field(None, description="Default: the file name without .yaml")
     description: str = ""
+    extends: str | None = Field(
+        None,
+        description="A playbook (e.g. portal) whose detect and on_session_expired this one "
+        "takes where it declares none of its own; its steps are not run",
+    )
     inputs: dict[str, InputSpec] = Field(default_factory=dict)
     vars: dict[str, Any] = Field(default_factory=dict)
     outputs: dict[str, str] = Field(

@@ -17,7 +17,7 @@ import time
 from typing import TYPE_CHECKING
 
 from rpa.browser import PlaywrightError, PlaywrightTimeoutError
-from rpa.errors import TemplateError, TransientError
+from rpa.errors import PopupShown, TemplateError, TransientError
 from rpa.playbook.model import Condition, Locator, LocatorFields
 from rpa.playbook.render import render_model
 from rpa.playbook.template import evaluate, render
@@ -310,20 +310,35 @@ def busy_test(scope: Scope) -> str | None:
     return root_test(scope, busy) if busy is not None else None
 
 
+def popup_test(scope: Scope) -> str | None:
+    """A pop-up dialog showing (``detect.popup``) as a root test, when it is one."""
+    popup = scope.job.detect.popup
+    if popup is None:
+        return None
+    return root_test(scope, Condition(visible=popup.dialog))
+
+
 async def _wait_root(scope: Scope, test: str, timeout_ms: int) -> bool | None:
     """Wait for the root element to pass ``test`` (``root_test``); whether it came to.
     None: Playwright could not parse it (a selector of its own inside ``:is()``).
 
-    The portal's busy page (``detect.busy``) ends the wait too: a page that answered busy
-    will not come to hold anything, so waiting out the timeout would only cost time. It is
-    a transient failure when the condition does not hold beside it."""
+    The portal's busy page (``detect.busy``) and its pop-ups (``detect.popup``) end the
+    wait too: a page that answered busy will not come to hold anything, and a pop-up blocks
+    the page until it is dismissed, so waiting out the timeout would only cost time. When
+    the condition does not hold beside them, the busy page is a transient failure and a
+    pop-up ``PopupShown`` (the detectors read it)."""
     page = scope.job.page
-    busy = busy_test(scope)
-    waited = test if busy is None else f":is({test}, {busy})"
+    busy, popup = busy_test(scope), popup_test(scope)
+    ends = [part for part in (busy, popup) if part is not None]
+    waited = f":is({', '.join([test, *ends])})" if ends else test
     try:
         await page.locator("html" + waited).wait_for(state="attached", timeout=timeout_ms)
-        if busy is not None and not await page.locator("html" + test).count():
-            raise TransientError("the portal answered busy while the step waited", code=BUSY_CODE)
+        if ends and not await page.locator("html" + test).count():
+            if busy is not None and await page.locator("html" + busy).count():
+                raise TransientError(
+                    "the portal answered busy while the step waited", code=BUSY_CODE
+                )
+            raise PopupShown("the portal showed a pop-up while the step waited")
     except PlaywrightTimeoutError:
         return False
     except PlaywrightError:
@@ -372,7 +387,7 @@ async def wait_until(scope: Scope, cond: Condition, timeout_ms: int) -> bool:
     that is a root test waits as one when the playbook knows the portal's busy page, so
     that the busy page ends the wait (``_wait_root``)."""
     test = root_test(scope, cond) if cond.overlay_gone is None else None
-    if test is not None and busy_test(scope) is not None:
+    if test is not None and (busy_test(scope) or popup_test(scope)) is not None:
         came = await _wait_root(scope, test, timeout_ms)
         if came is not None:
             return came

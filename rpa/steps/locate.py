@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from rpa.playbook.model import LocatorFields
 
 
-def build(page: Page, loc: LocatorFields) -> PwLocator:
-    """All elements ``loc`` matches (``any_of``: the union of its alternatives)."""
+def build(page: Page | PwLocator, loc: LocatorFields) -> PwLocator:
+    """All elements ``loc`` matches in the page (or within an element: ``page`` may be a
+    locator); ``any_of``: the union of its alternatives."""
     if loc.any_of:
         alternatives = [build(page, alt) for alt in loc.any_of]
         combined = alternatives[0]

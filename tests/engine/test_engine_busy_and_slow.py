@@ -123,3 +123,59 @@ steps:
         tmp_path, quiet, providers=Providers(otp=ScriptedChallenges()), challenge_timeout_s=0.3
     )
     assert run.outcome == "needs-input"
+
+
+POPUP = """
+detect:
+  popup: {dialog: {css: ".bootbox.modal"}, dismiss: {role: button, name: OK}}
+  errors:
+    - {when: {text: "Please enter correct captcha"}, code: CAPTCHA_WRONG}
+"""
+
+
+def test_a_pop_up_ends_a_wait_and_the_detectors_name_it_then_close_it(
+    harness: Harness, tmp_path: Path
+) -> None:
+    run = harness.run(
+        tmp_path,
+        POPUP
+        + """
+steps:
+  - block:
+      - goto: popup.html
+      - click: Send
+      - wait_for: {visible: {css: "#done"}}
+        retry: {attempts: 1}
+    rescue:
+      - assert: {hidden: {css: ".bootbox"}, message: the pop-up is still open}
+        timeout_ms: 500
+      - set: {code: "{{ error.code }}", kind: "{{ error.kind }}"}
+outputs:
+  code: "{{ vars.code }}"
+  kind: "{{ vars.kind }}"
+""",
+        step_timeout_ms=30000,
+    )
+    assert run.outcome == "ok", run.result.failure
+    assert run.result.outputs == {"code": "CAPTCHA_WRONG", "kind": "business"}
+
+
+def test_a_pop_up_no_detector_names_is_a_business_error_quoting_the_portal(
+    harness: Harness, tmp_path: Path
+) -> None:
+    run = harness.run(
+        tmp_path,
+        POPUP
+        + """
+steps:
+  - goto: popup.html
+  - click: Other
+  - wait_for: {visible: {css: "#done"}}
+""",
+        step_timeout_ms=30000,
+    )
+    failure = run.result.failure
+    assert failure is not None and failure.kind == "business"
+    assert failure.code == "PORTAL_MESSAGE"
+    assert failure.message == "the portal said: Your request could not be processed today."
+    assert run.of(StepRetried) == []  # not tried again: a person reads what the portal said

@@ -24,7 +24,27 @@ def test_every_dgft_playbook_is_shipped() -> None:
         "download_certificate",
         "iec_status",
         "renew",
+        "portal",  # not run: the others extend it
     }
+
+
+def test_the_dgft_playbooks_declare_the_portals_detectors_once() -> None:
+    loader = Loader([ROOT / "playbooks"])
+    portal = loader.load(ROOT / "playbooks" / "portal.yaml").detect
+    for path in PLAYBOOKS:
+        if path.stem in ("portal", "login"):
+            continue  # login is what portal.yaml's re-login uses
+        text = path.read_text()
+        assert "extends: portal" in text, path.name
+        assert "#faultPage" not in text and "session_expired" not in text, path.name
+        detect = loader.load(path).detect
+        assert (detect.busy, detect.overlay, detect.popup) == (
+            portal.busy,
+            portal.overlay,
+            portal.popup,
+        )
+        assert detect.errors[-len(portal.errors) :] == portal.errors
+        assert loader.load(path).on_session_expired, path.name
 
 
 @pytest.mark.parametrize("path", PLAYBOOKS, ids=lambda p: p.stem)

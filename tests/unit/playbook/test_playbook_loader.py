@@ -326,3 +326,42 @@ def test_the_issue_reads_as_file_line_column_step_and_message(write, issues: Iss
     text = str(issues(write("steps:\n  - name: Go\n    clik: x\n"))[0])
     assert text.startswith(str(Path("main.yaml"))) or ":3:5 (step 'Go'): unknown step kind" in text
     assert ":3:5 (step 'Go'): unknown step kind 'clik'" in text
+
+
+def test_a_playbook_takes_the_detectors_and_relogin_of_the_one_it_extends(
+    write, load: Load
+) -> None:
+    write(
+        """
+        detect:
+          busy: {text: "server is busy"}
+          errors: [{when: {text: "PAN does not match"}, code: PAN_MISMATCH}]
+        on_session_expired:
+          - log: logging in again
+        steps: []
+        """,
+        "base.yaml",
+    )
+    playbook = load(
+        write("""
+        extends: base
+        detect:
+          busy: {text: "under maintenance"}
+          errors: [{when: {text: "No IEC"}, code: NO_IEC}]
+        steps:
+          - log: x
+        """)
+    )
+    assert playbook.detect.busy is not None and playbook.detect.busy.text == "under maintenance"
+    assert [e.code for e in playbook.detect.errors] == ["NO_IEC", "PAN_MISMATCH"]
+    assert [s.kind for s in playbook.on_session_expired] == ["log"]
+
+
+def test_extending_a_missing_playbook_or_a_cycle_is_reported_at_its_line(
+    write, issues: Issues
+) -> None:
+    found = issues(write("name: x\nextends: nowhere\nsteps: []\n"))
+    assert any("extends: no playbook 'nowhere'" in m for m in at(found, 2)), found
+    write("extends: b\nsteps: []\n", "a.yaml")
+    found = issues(write("extends: a\nsteps: []\n", "b.yaml"))
+    assert any("cycle" in i.message for i in found), found
