@@ -17,7 +17,8 @@ consecutive clients hold every shape, and with it every one of these:
   organisation is the name as per PAN, the common name the signatory's);
 - legacy 10-digit IECs and PAN-IECs; DSC and Aadhaar signers (3 in 12: proprietors signing
   as themselves, a partner for a firm, one by VID);
-- 4-, 6- and 8-digit PINs, each client its own; slow tokens (``list_delay_ms``);
+- 4-, 6- and 8-digit PINs (led by 0, see ``_pin``), each client its own; slow tokens
+  (``list_delay_ms``);
 - firm names with ``&``, ``'``, ``"``, a comma and Devanagari (``श्री गणेश Exports``), names
   as per PAN in upper-case ASCII; ``portal_user`` and ``nature_of_concern`` left empty on
   some rows; dates and mobiles written in the formats offices use.
@@ -271,12 +272,21 @@ def _slug(text: str) -> str:
     return ".".join(w.lower() for w in ascii_words if w)[:24] or "client"
 
 
-def _pin(rng: random.Random, digits: int, taken: set[str]) -> str:
-    while True:
-        pin = "".join(rng.choice("0123456789") for _ in range(digits))
-        if pin not in taken and len(set(pin)) > 1:
-            taken.add(pin)
-            return pin
+def _pin(rng: random.Random, digits: int, taken: set[str], legacy_iec: str) -> str:
+    """``digits`` digits led by a 0 and a non-zero digit (``0427``, ``07315582``), each
+    client's its own (while there are enough), never inside the seed's legacy IECs. So led,
+    a PIN never turns up by chance where a search for a leaked one looks: the numbers
+    programs write (years, call ids, sizes, times, JSON numbers) have no leading 0, and the
+    zero-padded ones of these batches (ack sequences ``0000NN``, PAN digits ``00NN`` under
+    100 clients, months, days) a second 0."""
+    pin = ""
+    for _ in range(1000):
+        rest = "".join(rng.choice("0123456789") for _ in range(digits - 2))
+        pin = f"0{rng.choice('123456789')}{rest}"
+        if pin not in taken and pin not in legacy_iec:
+            break
+    taken.add(pin)
+    return pin
 
 
 def _password(rng: random.Random, word: str) -> str:
@@ -372,7 +382,7 @@ def _client(seed: int, i: int, scenario: str, force: str | None, pins: set[str])
         secrets[f"MIX_AADHAAR_{iec}"] = vid if shape.vid else number
         row["aadhaar"] = f"env:MIX_AADHAAR_{iec}"
     else:
-        pin = _pin(rng, shape.pin_digits, pins)
+        pin = _pin(rng, shape.pin_digits, pins, _legacy_iec(seed, i))
         secrets[f"MIX_DSC_PIN_{iec}"] = pin
         token = f"{TOKEN_MODELS[(seed + i) % len(TOKEN_MODELS)]} {seed:04d}{i:04d}"
         certificates, expected = _certificates(
