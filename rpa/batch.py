@@ -32,6 +32,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from loguru import logger
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_result,
+    stop_after_attempt,
+    wait_fixed,
+)
+from tenacity.stop import stop_base
 
 from rpa.errors import FailureKind
 from rpa.events import (
@@ -235,21 +243,35 @@ class BatchRunner:
         )
 
     async def _attempts(self, job: BatchJob, session: Any) -> JobEnd:
-        """Run ``job``; again from its start while it fails transiently (see the module doc)."""
-        attempt = 1
-        while True:
-            end = await self.runner(job, session)
-            transient = end.outcome is Outcome.FAILED and end.error_kind == FailureKind.TRANSIENT
-            if not transient or attempt >= self.policy.job_attempts or self._stopping:
-                return end
-            logger.info("{}: transient failure, running it again ({})", job.client, attempt + 1)
-            await asyncio.sleep(self.policy.job_retry_delay_s)
-            attempt += 1
-            job = replace(job, attempt=attempt)
+        """Run ``job``; again from its start while it fails transiently (see the module
+        doc), up to ``job_attempts`` runs ``job_retry_delay_s`` apart, unless the batch
+        stops meanwhile."""
+
+        def log_again(state: RetryCallState) -> None:
+            logger.info(
+                "{}: transient failure, running it again ({})",
+                job.client,
+                state.attempt_number + 1,
+            )
+
+        retrying = AsyncRetrying(
+            retry=retry_if_result(_transient),
+            stop=stop_after_attempt(self.policy.job_attempts) | _WhenStopping(self),
+            wait=wait_fixed(self.policy.job_retry_delay_s),
+            before_sleep=log_again,
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+        )
+        end: JobEnd | None = None
+        async for attempt in retrying:  # (no `with attempt`: a cancellation must go through)
+            end = await self.runner(
+                replace(job, attempt=attempt.retry_state.attempt_number), session
+            )
+            attempt.retry_state.set_result(end)
+        assert end is not None
+        return end
 
     def _observe(self, batch_id: str, end: JobEnd) -> None:
-        transient = end.outcome is Outcome.FAILED and end.error_kind == FailureKind.TRANSIENT
-        self._recent.append(transient)
+        self._recent.append(_transient(end))
         window = self.policy.pause_window
         if self._stopping is None and len(self._recent) == window:
             share = sum(self._recent) / window
@@ -262,6 +284,20 @@ class BatchRunner:
                 )
                 logger.warning(self._note)
                 self.bus.emit(BatchPaused(batch_id=batch_id, reason=self._note))
+
+
+class _WhenStopping(stop_base):
+    """Stop re-running jobs once the batch is stopping (paused, interrupted)."""
+
+    def __init__(self, batch: BatchRunner) -> None:
+        self.batch = batch
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.batch._stopping is not None
+
+
+def _transient(end: JobEnd) -> bool:
+    return end.outcome is Outcome.FAILED and end.error_kind == FailureKind.TRANSIENT
 
 
 def resume_jobs(journal: Journal, batch_id: str) -> list[JobRow]:

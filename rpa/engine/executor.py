@@ -25,7 +25,13 @@ from loguru import logger
 
 from rpa.browser import PlaywrightError
 from rpa.engine.classify import classify, detect, first_line, translate
-from rpa.engine.retry import RetryPolicy, UntilNotMet, policy_for, run_with_retry
+from rpa.engine.retry import (
+    RetryPolicy,
+    UntilNotMet,
+    policy_for,
+    run_with_restarts,
+    run_with_retry,
+)
 from rpa.engine.tracing import TraceRecorder
 from rpa.errors import (
     BusinessError,
@@ -42,26 +48,12 @@ from rpa.events import StepFinished, StepRetried, StepStarted, StepStatus, Submi
 from rpa.masking import mask
 from rpa.playbook.args import UseArgs
 from rpa.playbook.inputs import bind_inputs
-from rpa.playbook.kinds import SENSITIVE_KINDS
+from rpa.playbook.kinds import KINDS
 from rpa.playbook.model import Condition, Playbook, Step
 from rpa.playbook.render import render_model
 from rpa.playbook.template import render_deep, render_value
 from rpa.steps import conditions, get_handler
 from rpa.steps.base import JobState, Scope, Sleep, StepContext, is_secret
-
-# Kinds that touch page elements: they wait for the portal's progress overlay first. A
-# wait_for/assert waits for it together with its condition (``conditions.wait_settled``).
-NO_OVERLAY_WAIT = frozenset({"goto", "set", "log", "fail", "block", "use", "wait_for", "assert"})
-# Pointer actions whose Playwright call waits until the element is the hit target of the
-# pointer, so until a click-blocking overlay over it has gone (unless ``force``): no overlay
-# wait of ours before them. One that times out covered is transient (``locate.acting``).
-HIT_TARGET_KINDS = frozenset({"click", "check"})
-OFF_PAGE_KINDS = frozenset({"set", "log", "fail"})  # never call the browser
-# Kinds that only read the page: the overlay (which the portal raises while it answers
-# something we did) cannot come back after one of them.
-READING_KINDS = frozenset(
-    {"set", "log", "fail", "extract", "read", "assert", "wait_for", "screenshot"}
-)
 
 
 class Stop(Exception):
@@ -224,7 +216,7 @@ class Executor:
             return False
         if target.startswith(step.id + "."):
             return False
-        return step.kind not in ("use", "set")
+        return not KINDS[step.kind].kept_on_resume
 
     async def _run(self, step: Step, scope: Scope, path: str) -> StepStatus:
         opts = step.options
@@ -317,7 +309,8 @@ class Executor:
             )
 
         tries = 0
-        fresh_start = step.kind in ("goto", "block", "use") or step.kind in OFF_PAGE_KINDS
+        spec = KINDS[step.kind]
+        fresh_start = spec.loads_page or spec.run_by_engine or not spec.touches_page
 
         async def attempt() -> Any:
             nonlocal tries
@@ -331,29 +324,17 @@ class Executor:
             if step.kind == "block" and step.restart is not None
             else None
         )
-        runs = 1
-        while True:
-            try:
-                return await run_with_retry(
-                    attempt,
-                    policy,
-                    sleep=self.sleep,
-                    on_retry=retried,
-                )
-            except SessionExpiredError as exc:
-                if not handles_session:
-                    raise
-                await self._relogin(exc)
-                retried(self.relogins, exc, 0.0)  # the step (or block) runs again
-            except StepError as exc:
-                # the block's steps gave up: run it again from its start (its guards are
-                # probed again, so a submission already made is not repeated)
-                if restart is None or exc.kind not in restart.on or runs >= restart.attempts:
-                    raise
-                delay = restart.delay_before(runs)
-                retried(runs, exc, delay)
-                runs += 1
-                await self.sleep(delay)
+
+        async def run() -> Any:
+            return await run_with_retry(attempt, policy, sleep=self.sleep, on_retry=retried)
+
+        return await run_with_restarts(
+            run,
+            restart,
+            relogin=self._relogin if handles_session else None,
+            sleep=self.sleep,
+            on_retry=retried,
+        )
 
     async def _refuse_busy_page(self, scope: Scope) -> None:
         """Before a step is tried again on the page it failed on: a busy page the portal
@@ -364,7 +345,8 @@ class Executor:
         if busy is not None and await self._holds(busy, scope):
             raise TransientError("the portal still shows its busy page", code=conditions.BUSY_CODE)
 
-    async def _relogin(self, error: SessionExpiredError) -> None:
+    async def _relogin(self, error: SessionExpiredError) -> int:
+        """Run the top playbook's ``on_session_expired`` steps; the re-logins so far."""
         top = self.top_scope
         if top is None or not self.top.on_session_expired:
             raise SessionExpiredError(
@@ -384,6 +366,7 @@ class Executor:
             await self.run_steps(self.top.on_session_expired, top, "on_session_expired")
         finally:
             self.relogging = False
+        return self.relogins
 
     async def _attempt(
         self, step: Step, scope: Scope, path: str, policy: RetryPolicy | None
@@ -420,21 +403,19 @@ class Executor:
         except TemplateError as exc:
             raise translate(exc) from exc
         # a secret matters to the trace only where it reaches the browser
-        sensitive = step.kind not in OFF_PAGE_KINDS and (
-            step.options.sensitive
-            or step.kind in SENSITIVE_KINDS
-            or any(is_secret(text) for text in seen)
+        spec = KINDS[step.kind]
+        sensitive = spec.touches_page and (
+            step.options.sensitive or spec.sensitive or any(is_secret(text) for text in seen)
         )
         await self.tracer.before_step(job, sensitive=sensitive, kind=step.kind)
         timeout = step.options.timeout_ms or job.settings.step_timeout_ms
-        if (
-            job.detect.overlay is not None
-            and step.kind not in NO_OVERLAY_WAIT
-            and not (step.kind in HIT_TARGET_KINDS and not getattr(args, "force", False))
+        if job.detect.overlay is not None and (
+            spec.overlay == "before"
+            or (spec.overlay == "pointer" and getattr(args, "force", False))
         ):
             await conditions.overlay_gone(scope, timeout)
         navigations = job.navigations
-        if step.kind not in READING_KINDS:
+        if not spec.only_reads:
             job.actions += 1
         ctx = StepContext(
             job=job,
@@ -445,7 +426,7 @@ class Executor:
             sensitive=sensitive,
             screen=job.fresh_screen(),
         )
-        if step.kind not in OFF_PAGE_KINDS:
+        if spec.touches_page:
             job.page_changed()  # the step may change the page: a look taken before is stale
         try:
             result = await get_handler(step.kind)(ctx, args)

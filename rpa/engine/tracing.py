@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 from loguru import logger
 
 from rpa.browser import PlaywrightError
+from rpa.playbook.kinds import KINDS
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Request
@@ -45,9 +46,6 @@ if TYPE_CHECKING:
     from rpa.artifacts import JobArtifacts
     from rpa.config import TraceMode
     from rpa.steps.base import JobState
-
-
-TRACKED_KINDS = frozenset({"fill", "otp", "captcha"})  # they note the inputs they fill
 
 
 class TraceRecorder:
@@ -105,7 +103,7 @@ class TraceRecorder:
             if self.recording:
                 await self._save_chunk()
             self.paused_at_navigation = job.navigations
-            self.needs_navigation |= kind not in TRACKED_KINDS
+            self.needs_navigation |= not KINDS[kind].notes_inputs  # typed where we can't see
             job.tracing_paused = True
             return
         if self.recording or self.paused_at_navigation is None:

@@ -24,7 +24,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from rpa.errors import LoadIssue, PlaybookError
 from rpa.playbook import template as tpl
 from rpa.playbook import yamlpos
-from rpa.playbook.args import ExtractArgs, ReadArgs, SetArgs, UseArgs
+from rpa.playbook.args import UseArgs
 from rpa.playbook.issues import did_you_mean, expected, pydantic_problems, template_fields
 from rpa.playbook.kinds import KINDS, normalise
 from rpa.playbook.model import (
@@ -356,12 +356,7 @@ class _FileReader:
         except ValidationError as exc:
             self.validation(exc, spec.model, arg_node, prefix=f"{kind}: ", step=title)
             return None
-        if isinstance(args, SetArgs):
-            self.var_names.update(args.values)
-        if isinstance(args, ExtractArgs):
-            self.var_names.add(args.into)
-        if isinstance(args, ReadArgs):
-            self.var_names.update(args.fields)
+        self.var_names.update(spec.defines(args))
         for path, source, is_expr in template_fields(args):
             if spec.wrap and path[:1] == (spec.wrap,):
                 path = path[1:]
