@@ -133,7 +133,7 @@ class _Probes:
 
     async def look(self) -> None:
         """Look at the page once (a look taken since the document loaded will do)."""
-        fresh = self.scope.job.fresh_screen()
+        fresh = self.scope.job.looks.current()
         if fresh is not None and fresh.loaded:
             self.screen = fresh
             return
@@ -203,7 +203,7 @@ async def dismiss_popup(scope: Scope) -> str | None:
         await button.click(timeout=2000)
     except PlaywrightError:
         return None
-    scope.job.page_changed()
+    scope.job.looks.invalidate()
     return text.removesuffix(label).strip() if label else text
 
 

@@ -144,7 +144,7 @@ class Executor:
     async def sleep(self, seconds: float) -> None:
         """A retry's delay; the page may change meanwhile."""
         await self._sleep(seconds)
-        self.job.page_changed()
+        self.job.looks.invalidate()
 
     # --- the step loop --------------------------------------------------------------------
 
@@ -264,17 +264,19 @@ class Executor:
         try:
             if cond.expr is not None:
                 return await conditions.holds(scope, cond)
-            look = job.fresh_screen()
-            settled = overlay is None or job.overlay_clear_at == job.actions
+            looks = job.looks
+            look = looks.current()
+            settled = looks.settled(overlay)
             if look is None and (not settled or conditions.lookable(cond)):
                 look = await conditions.look_at_page(scope, cond)  # notes the overlay gone, if so
-            if overlay is None or job.overlay_clear_at == job.actions:
+            if looks.settled(overlay):  # (the look just taken may have seen it gone)
                 return await conditions.holds(scope, cond, look)
+            assert overlay is not None  # (without one, looks are settled)
             shown = look.visible(overlay) if look is not None else None
             if shown is None:
                 shown = await conditions.overlay_shown(scope, overlay)
             if not shown:
-                job.overlay_clear_at = job.actions
+                looks.note_settled()
                 return await conditions.holds(scope, cond, look)
         except Exception as exc:
             raise translate(exc) from exc
@@ -414,9 +416,9 @@ class Executor:
             or (spec.overlay == "pointer" and getattr(args, "force", False))
         ):
             await conditions.overlay_gone(scope, timeout)
-        navigations = job.navigations
+        navigations = job.looks.navigations
         if not spec.only_reads:
-            job.actions += 1
+            job.looks.acted()
         ctx = StepContext(
             job=job,
             scope=scope,
@@ -424,16 +426,16 @@ class Executor:
             path=path,
             timeout_ms=timeout,
             sensitive=sensitive,
-            screen=job.fresh_screen(),
+            screen=job.looks.current(),
         )
         if spec.touches_page:
-            job.page_changed()  # the step may change the page: a look taken before is stale
+            job.looks.invalidate()  # the step may change the page: a look before it is stale
         try:
             result = await get_handler(step.kind)(ctx, args)
         except Exception as exc:
             error = translate(exc)
             raise await classify(error, scope, session=not self.relogging) from exc
-        if job.navigations != navigations:
+        if job.looks.navigations != navigations:
             await _document_loaded(job)  # a navigation seen at its commit has no text yet
             found = await detect(scope, session=not self.relogging, status=step.kind != "goto")
             if found is not None:
@@ -506,7 +508,7 @@ class Executor:
 
 
 async def _document_loaded(job: JobState) -> None:
-    if job.loaded_navigation == job.navigations:
+    if job.looks.document_loaded:
         return  # its DOMContentLoaded has been seen (asking Playwright costs a waiter)
     try:
         await job.page.wait_for_load_state("domcontentloaded", timeout=job.settings.step_timeout_ms)

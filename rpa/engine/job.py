@@ -44,7 +44,7 @@ from rpa.masking import mask, mask_deep
 from rpa.playbook.inputs import bind_inputs
 from rpa.playbook.model import Detect, Playbook
 from rpa.steps.base import JobState, Scope, Secrets, Sleep
-from rpa.steps.screen import watched_selectors
+from rpa.steps.screen import Looks, watched_selectors
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Frame, Page
@@ -257,12 +257,11 @@ class _Run:
             providers=self.engine.providers,
             emit=self.emit,
             detect=effective_detect(self.playbook),
-            watched=watched_selectors(self.playbook),
+            looks=Looks(watched_selectors(self.playbook)),
             client=self.client,
             secrets=self.secrets,
             client_label=self.label,
             check=self.check,
-            sleep=self.engine.sleep,
             prior_intent=self.prior_intent,
         )
         _watch(page, state)
@@ -380,11 +379,10 @@ def _watch(page: Page, state: JobState) -> None:
 
     def navigated(frame: Frame) -> None:
         if frame == page.main_frame:
-            state.navigations += 1
-            state.page_changed()
+            state.looks.navigated()
 
     def loaded(_: Page) -> None:
-        state.loaded_navigation = state.navigations
+        state.looks.loaded()
 
     page.on("framenavigated", navigated)
     page.on("domcontentloaded", loaded)

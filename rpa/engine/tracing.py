@@ -33,7 +33,7 @@ first ``tracing.start`` is not in its network log at all.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
@@ -58,6 +58,8 @@ class TraceRecorder:
         self.needs_navigation = False  # a secret went where we cannot check it
         self.chunks: list[Path] = []
         self.armed = mode != "on-retry"  # on-retry: not until the job retries something
+        self.paused = False  # not recording because a secret may be on the page
+        self.inflight: dict[Any, bool] = {}  # the page's running requests → sent while paused
 
     @property
     def enabled(self) -> bool:
@@ -67,19 +69,33 @@ class TraceRecorder:
         if not self.enabled:
             return
         if self.armed:
-            watch_requests(job)
+            self._watch_requests(job)
             await self._start()
         else:
-            job.tracing_paused = True  # requests sent before recording may carry a secret
+            self.paused = True  # requests sent before recording may carry a secret
 
     def arm(self, job: JobState) -> None:
         """The job is retrying something: record from the next new document on."""
         if self.armed or not self.enabled:
             return
         self.armed = True
-        watch_requests(job)
-        self.paused_at_navigation = job.navigations
+        self._watch_requests(job)
+        self.paused_at_navigation = job.looks.navigations
         self.needs_navigation = True  # a secret may have been typed anywhere before
+
+    def _watch_requests(self, job: JobState) -> None:
+        """Keep ``inflight``: the page's running requests, each with whether it was sent
+        while tracing was paused (it may carry a secret)."""
+
+        def requested(request: Request) -> None:
+            self.inflight[request] = self.paused
+
+        def ended(request: Request) -> None:
+            self.inflight.pop(request, None)
+
+        job.page.on("request", requested)
+        job.page.on("requestfinished", ended)
+        job.page.on("requestfailed", ended)
 
     async def _start(self) -> None:
         await self.context.tracing.start(screenshots=True, snapshots=True, sources=False)
@@ -102,18 +118,18 @@ class TraceRecorder:
         if sensitive:
             if self.recording:
                 await self._save_chunk()
-            self.paused_at_navigation = job.navigations
+            self.paused_at_navigation = job.looks.navigations
             self.needs_navigation |= not KINDS[kind].notes_inputs  # typed where we can't see
-            job.tracing_paused = True
+            self.paused = True
             return
         if self.recording or self.paused_at_navigation is None:
             return
-        if any(job.inflight.values()):
+        if any(self.inflight.values()):
             return  # a request sent while paused (a form post?) is still running
-        navigated = job.navigations > self.paused_at_navigation
+        navigated = job.looks.navigations > self.paused_at_navigation
         if navigated or (not self.needs_navigation and await _secrets_cleared(job)):
             job.secret_inputs.clear()
-            job.tracing_paused = False
+            self.paused = False
             self.paused_at_navigation = None
             self.needs_navigation = False
             await self._start()
@@ -132,21 +148,6 @@ class TraceRecorder:
         for path in self.chunks:
             path.unlink(missing_ok=True)
         return []
-
-
-def watch_requests(job: JobState) -> None:
-    """Keep ``job.inflight``: the page's running requests, each with whether it was sent
-    while tracing was paused (it may carry a secret)."""
-
-    def requested(request: Request) -> None:
-        job.inflight[request] = job.tracing_paused
-
-    def ended(request: Request) -> None:
-        job.inflight.pop(request, None)
-
-    job.page.on("request", requested)
-    job.page.on("requestfinished", ended)
-    job.page.on("requestfailed", ended)
 
 
 async def _secrets_cleared(job: JobState) -> bool:

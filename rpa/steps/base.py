@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rpa.events import Event
 from rpa.masking import mask, register_secret
+from rpa.steps.screen import Looks
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Page
@@ -91,36 +92,13 @@ class JobState:
     secrets: Secrets
     client_label: str | None = None
     check: bool = False
-    sleep: Sleep | None = None
     secret_inputs: list[PwLocator] = field(default_factory=list)  # masked in screenshots
-    navigations: int = 0  # main-frame navigations so far
-    loaded_navigation: int = -1  # `navigations` when the main frame's DOM last loaded
-    actions: int = 0  # steps so far that acted on the page (clicked, typed, navigated, ...)
-    overlay_clear_at: int | None = None  # `actions` when the overlay was last seen gone
-    tracing_paused: bool = False  # set by the trace recorder around secrets
-    inflight: dict[Any, bool] = field(default_factory=dict)  # request → started while paused
+    looks: Looks = field(default_factory=Looks)  # what is known of the page (screen.py)
     submitted: list[str] = field(default_factory=list)  # submit steps done
     intents: list[str] = field(default_factory=list)  # submit steps attempted
     prior_intent: bool = False  # an earlier run of this job attempted a submission
     changed_by_attempt: bool = False  # a guard found a change this job had attempted
     transient_failures: int = 0  # attempts that failed transiently (busy, timeouts)
-    watched: tuple[str, ...] = ()  # the CSS selectors a look at the page takes
-    page_epoch: int = 0  # bumped when a step on the page starts, it navigates, we sleep
-    screen: Screen | None = None  # the last look at the page
-    screen_epoch: int = -1  # `page_epoch` when it was taken
-
-    def page_changed(self) -> None:
-        """From now on the page may differ from any look taken before."""
-        self.page_epoch += 1
-
-    def keep_screen(self, screen: Screen, epoch: int) -> None:
-        """A look taken at ``epoch`` (read before it was asked for)."""
-        self.screen, self.screen_epoch = screen, epoch
-
-    def fresh_screen(self) -> Screen | None:
-        """The look at the page taken since the last step on the page started, the last
-        navigation and the last sleep; None if there is none."""
-        return self.screen if self.screen_epoch == self.page_epoch else None
 
     @cached_property
     def job_info(self) -> dict[str, Any]:

@@ -88,20 +88,20 @@ async def look_at_page(
     condition's plain CSS parts and ``extra``; kept as the job's fresh look (it answers
     the probes until the next step). None when the document went away under it."""
     job = scope.job
-    wanted = list(job.watched)
+    wanted = list(job.looks.watched)
     if cond is not None:
         wanted.extend(loc.css or "" for loc in _css_leaves(scope, cond))
     overlay = job.detect.overlay
     wanted.extend(loc.css for loc in (overlay, *extra) if loc is not None and loc.css is not None)
-    epoch, loaded = job.page_epoch, job.loaded_navigation == job.navigations
+    epoch, loaded = job.looks.epoch, job.looks.document_loaded
     try:
         screen = await Screen.take(job.page, wanted, text=True)
     except PlaywrightError:  # a navigation replaced the document: ask Playwright
         return None
     screen.loaded = loaded
-    job.keep_screen(screen, epoch)
+    job.looks.keep(screen, epoch)
     if overlay is not None and screen.visible(overlay) is False:
-        job.overlay_clear_at = job.actions  # no step need ask again until the next action
+        job.looks.note_settled()  # no step need ask again until the next action
     return screen
 
 
@@ -250,15 +250,16 @@ async def overlay_gone(scope: Scope, timeout_ms: int, *, seen_up: bool = False) 
     was seen gone since the last action. ``seen_up``: a look has just seen it up."""
     job = scope.job
     overlay = job.detect.overlay
-    if overlay is None or job.overlay_clear_at == job.actions:
+    if job.looks.settled(overlay):
         return
+    assert overlay is not None  # (without one, looks are settled)
     if seen_up:
         gone = await _wait_locator(scope, overlay, show=False, timeout_ms=timeout_ms)
     else:
         gone = await wait_until(scope, Condition(overlay_gone=True), timeout_ms)
     if not gone:
         raise overlay_stuck(overlay, timeout_ms)
-    job.overlay_clear_at = job.actions
+    job.looks.note_settled()
 
 
 def root_test(scope: Scope, cond: Condition) -> str | None:
@@ -357,20 +358,21 @@ async def wait_settled(
     job = scope.job
     overlay = job.detect.overlay
     # the look since the previous step may say so: then no call to the page
-    clear = overlay is None or job.overlay_clear_at == job.actions
+    clear = job.looks.settled(overlay)
     clear = clear or (overlay is not None and look is not None and look.visible(overlay) is False)
     if look is not None and clear and decided(scope, cond, look):
-        job.keep_screen(look, job.page_epoch)  # the page was not touched: still current
+        job.looks.keep(look, job.looks.epoch)  # the page was not touched: still current
         return True
-    if overlay is None or job.overlay_clear_at == job.actions:
+    if job.looks.settled(overlay):
         return await wait_until(scope, cond, timeout_ms)
+    assert overlay is not None  # (without one, looks are settled)
     started = time.monotonic()
     test = root_test(scope, cond) if plain_css(overlay) else None
     if test is not None:
         gone = f":not(:has(:is({overlay.css}):visible))"
         came = await _wait_root(scope, gone + test, timeout_ms)
         if came:
-            job.overlay_clear_at = job.actions
+            job.looks.note_settled()
             return True
         if came is False:
             if await overlay_shown(scope, overlay):

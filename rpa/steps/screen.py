@@ -1,11 +1,21 @@
-"""One look at the page in one call (``Screen``): which CSS selectors have a visible match,
-the page's rendered text, whether it has open shadow roots, the document's HTTP status.
+"""Looks at the page: what the engine knows of it between two calls into it.
 
-A look taken since the last step on the page ran answers every probe until the next one
-runs, the page navigates or the engine sleeps (``JobState.fresh_screen``). So it takes the plain CSS
-selectors of every condition and detector of the job's playbooks (``watched_selectors``),
-and the few probes between two steps (``when``, ``guard``, ``until``, the detectors after a
-navigation, a ``wait_for`` that already holds) cost one call to the page, not one each.
+The vocabulary, used the same way everywhere in the engine:
+
+- a **look** (``Screen``): one call into the page that reads which CSS selectors have a
+  visible match, the page's rendered text, whether it has open shadow roots and the
+  document's HTTP status;
+- the **epoch** (``Looks.epoch``): a count bumped whenever the page may have changed
+  since (a step that acts on it starts, the page navigates, the engine sleeps); a look is
+  *current* while the epoch it was taken in lasts;
+- **settled**: the portal's progress overlay was seen gone since the page was last acted
+  on, so no step need ask again until the next action.
+
+A current look answers every probe until the next step acts (``when``, ``guard``,
+``until``, the detectors after a navigation, a ``wait_for`` that already holds), so it
+takes the plain CSS selectors of every condition and detector of the job's playbooks
+(``watched_selectors``): the probes between two steps cost one call to the page, not
+one each. ``Looks`` keeps the current look, the epoch and the overlay's state for a job.
 """
 
 from __future__ import annotations
@@ -174,3 +184,63 @@ def watched_selectors(playbook: Playbook) -> tuple[str, ...]:
 
     visit(playbook)
     return tuple(sorted(found))
+
+
+class Looks:
+    """The job's looks at the page (see the module's vocabulary). Measured: 64 → 50 calls
+    to Playwright in a renew, and the renew overhead from 1.15 to 1.09 against a
+    hand-written script (docs/performance.md, the fourth round)."""
+
+    def __init__(self, watched: tuple[str, ...] = ()) -> None:
+        self.watched = watched  # the CSS selectors every look takes
+        self.epoch = 0
+        self._look: Screen | None = None
+        self._look_epoch = -1
+        self.actions = 0  # steps so far that acted on the page (clicked, typed, ...)
+        self._settled_at: int | None = None  # `actions` when the overlay was seen gone
+        self.navigations = 0  # main-frame navigations so far
+        self._loaded_at = -1  # `navigations` when the main frame's DOM last loaded
+
+    # --- the current look ---
+
+    def current(self) -> Screen | None:
+        """The look taken in this epoch, if any."""
+        return self._look if self._look_epoch == self.epoch else None
+
+    def keep(self, look: Screen, epoch: int) -> None:
+        """``look``, taken in ``epoch`` (read before the call into the page was made)."""
+        self._look, self._look_epoch = look, epoch
+
+    def invalidate(self) -> None:
+        """From now on the page may differ from any look taken before."""
+        self.epoch += 1
+
+    # --- what happened to the page ---
+
+    def acted(self) -> None:
+        """A step acts on the page: the overlay may come back."""
+        self.actions += 1
+
+    def navigated(self) -> None:
+        self.navigations += 1
+        self.invalidate()
+
+    def loaded(self) -> None:
+        """The main frame's document of the last navigation has loaded."""
+        self._loaded_at = self.navigations
+
+    @property
+    def document_loaded(self) -> bool:
+        """Whether the document of the last navigation has loaded (its DOMContentLoaded)."""
+        return self._loaded_at == self.navigations
+
+    # --- the progress overlay ---
+
+    def settled(self, overlay: LocatorFields | None) -> bool:
+        """No overlay to wait for: none is declared, or it was seen gone since the last
+        action."""
+        return overlay is None or self._settled_at == self.actions
+
+    def note_settled(self) -> None:
+        """The overlay was seen gone."""
+        self._settled_at = self.actions
