@@ -88,11 +88,6 @@ def client_context(record: ClientRecord) -> tuple[dict[str, Any], LazySecrets]:
     return record.template_vars(), LazySecrets(names, record.resolve_secret)  # type: ignore[arg-type]
 
 
-def unguarded_submits(playbook: Playbook) -> list[str]:
-    """Names of submit steps no guard covers: unsafe to re-run after an unknown result."""
-    return unguarded_submit_steps(playbook.steps)
-
-
 CLIENT_BUSY = LeaseHeldError.code
 UNCONFIRMED_SUBMISSION = "UNCONFIRMED_SUBMISSION"
 
@@ -180,7 +175,7 @@ class Agent:
         keeper = asyncio.ensure_future(self._keep_lease(record.iec, holder))
         try:
             unconfirmed = self._unconfirmed(job_id, playbook, record.iec)
-            if unconfirmed and (unsafe := unguarded_submits(playbook)):
+            if unconfirmed and (unsafe := unguarded_submit_steps(playbook.steps)):
                 return self._refuse(
                     job_id,
                     "an earlier run recorded an intent to submit and no result, and step(s) "

@@ -21,6 +21,9 @@ from rpa.masking import registry
 T = TypeVar("T")
 
 
+RUN_ASYNC_TIMEOUT_S = 600
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     options = launch_options(load_settings(env_file=None))
@@ -47,7 +50,9 @@ def run_in_fresh_thread(coro: Coroutine[Any, Any, T]) -> T:
 
     thread = threading.Thread(target=target, name="run_async", daemon=True)
     thread.start()
-    thread.join()
+    thread.join(RUN_ASYNC_TIMEOUT_S)
+    if thread.is_alive():  # a stuck coroutine: fail this test, not the whole run
+        raise TimeoutError(f"run_async: the coroutine did not end in {RUN_ASYNC_TIMEOUT_S} s")
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]  # type: ignore[no-any-return]

@@ -513,7 +513,3 @@ def playbook_files(paths: Iterable[Path]) -> list[Path]:
         else:
             found.append(path)
     return found
-
-
-def load_playbook(path: str | Path, *, search_dirs: Sequence[Path] = ()) -> Playbook:
-    return Loader(search_dirs).load(path)

@@ -166,8 +166,13 @@ def test_stopping_a_batch_marks_running_jobs_interrupted_and_starts_no_more(
     batch = BatchRunner(journal, bus, FakeRunner(bus, delay=5), BatchPolicy(concurrency=2))
 
     async def run_then_stop() -> Any:
-        task = asyncio.ensure_future(batch.run(batch_id, jobs, FakeSession()))
-        await asyncio.sleep(0.3)
+        session = FakeSession()
+        task = asyncio.ensure_future(batch.run(batch_id, jobs, session))
+        for _ in range(1000):  # until both workers run a job (a hang guard, not a timing)
+            if session.running == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert session.running == 2, "the two workers never started their jobs"
         batch.stop()
         return await task
 
@@ -202,8 +207,13 @@ def test_a_job_the_engine_recorded_interrupted_is_not_recorded_again_by_the_batc
     batch = BatchRunner(journal, bus, LikeTheEngine(bus, delay=5))
 
     async def run_then_stop() -> Any:
-        task = asyncio.ensure_future(batch.run(batch_id, jobs, FakeSession()))
-        await asyncio.sleep(0.3)
+        session = FakeSession()
+        task = asyncio.ensure_future(batch.run(batch_id, jobs, session))
+        for _ in range(1000):  # until its job runs (a hang guard, not a timing)
+            if session.running == 1:
+                break
+            await asyncio.sleep(0.01)
+        assert session.running == 1, "the job never started"
         batch.stop()
         return await task
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rpa.agent import unguarded_submits
 from rpa.playbook.loader import Loader
+from rpa.playbook.model import unguarded_submit_steps
 from rpa.playbook.schema import playbook_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +50,7 @@ def test_the_dgft_playbooks_declare_the_portals_detectors_once() -> None:
 @pytest.mark.parametrize("path", PLAYBOOKS, ids=lambda p: p.stem)
 def test_a_shipped_playbook_loads_and_guards_every_submit(path: Path) -> None:
     playbook = Loader([ROOT / "playbooks"]).load(path)
-    assert unguarded_submits(playbook) == []
+    assert unguarded_submit_steps(playbook.steps) == []
 
 
 def test_the_committed_json_schema_matches_the_language() -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -59,14 +59,19 @@ documents = st.recursive(
     ),
     max_leaves=25,
 )
-FOLDER = Path(tempfile.mkdtemp(prefix="rpa-fuzz-"))
 
 
-def _load(text: str) -> None:
-    path = FOLDER / "fuzz.yaml"
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the examples are written (module-scoped: hypothesis runs many per test)."""
+    return tmp_path_factory.mktemp("fuzz")
+
+
+def _load(folder: Path, text: str) -> None:
+    path = folder / "fuzz.yaml"
     path.write_text(text, encoding="utf-8")
     try:
-        Loader([FOLDER]).load(path)
+        Loader([folder]).load(path)
     except PlaybookError as exc:
         assert exc.issues, "a PlaybookError always lists at least one issue"
         for issue in exc.issues:
@@ -78,15 +83,17 @@ def _load(text: str) -> None:
     st.dictionaries(st.sampled_from(list(TOP_LEVEL_KEYS)), documents, max_size=4),
     st.lists(st.dictionaries(keys, documents, max_size=3), max_size=5),
 )
-def test_random_playbook_shaped_yaml_never_crashes_the_loader(top: dict, steps: list) -> None:
+def test_random_playbook_shaped_yaml_never_crashes_the_loader(
+    folder: Path, top: dict, steps: list
+) -> None:
     document = {**top, "steps": steps}
-    _load(yaml.safe_dump(document, allow_unicode=True))
+    _load(folder, yaml.safe_dump(document, allow_unicode=True))
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=200))
-def test_random_text_never_crashes_the_loader(text: str) -> None:
-    _load(text)
+def test_random_text_never_crashes_the_loader(folder: Path, text: str) -> None:
+    _load(folder, text)
 
 
 @settings(max_examples=100, deadline=None)
@@ -120,8 +127,8 @@ def test_random_text_never_crashes_the_loader(text: str) -> None:
         max_size=40,
     )
 )
-def test_yaml_like_fragments_never_crash_the_loader(parts: list[str]) -> None:
-    _load("".join(parts))
+def test_yaml_like_fragments_never_crash_the_loader(folder: Path, parts: list[str]) -> None:
+    _load(folder, "".join(parts))
 
 
 def test_a_block_that_contains_itself_through_an_alias_is_refused(tmp_path: Path) -> None:
