@@ -63,6 +63,7 @@ def create_app(
         Route("/CP/web", web_endpoint, methods=["GET", "POST"]),
         Route("/CP/webHP", webhp_endpoint, methods=["GET", "POST"]),
         Route("/CP/captchaImage", public.captcha_image, methods=["GET"]),
+        *auth.ROUTES,  # /CP/j_spring_security_check, /CP/SimpleCaptcha
         Mount("/CP/static", app=StaticFiles(directory=str(STATIC)), name="static"),
         *esign.ROUTES,
         *testapi.ROUTES,

@@ -26,7 +26,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_portal import state, wording
 
 COOKIE = "JSESSIONID"
-_UNFAULTED_PREFIXES = ("/__mock__", "/CP/static/", "/esign/static/", "/CP/captchaImage")
+_CAPTCHA_IMAGES = ("/CP/captchaImage", "/CP/SimpleCaptcha")
+_UNFAULTED_PREFIXES = ("/__mock__", "/CP/static/", "/esign/static/", *_CAPTCHA_IMAGES)
 
 
 def is_faultable(path: str) -> bool:
@@ -192,7 +193,7 @@ class SessionMiddleware:
         if (
             scope["type"] != "http"
             or not path.startswith(("/CP", "/esign"))
-            or path.startswith(("/CP/static/", "/esign/static/", "/CP/captchaImage"))
+            or path.startswith(("/CP/static/", "/esign/static/", *_CAPTCHA_IMAGES))
         ):
             await self.app(scope, receive, send)
             return

@@ -68,8 +68,17 @@ ANNOUNCEMENT = (
 # --- captcha, login, registration ---------------------------------------------------------
 
 CAPTCHA_WRONG = "Invalid Captcha. Please enter the characters shown in the image."
+#: The login's captcha pre-check (``checkCaptcha``) refusal, in a bootbox pop-up [S: DGFT's
+#: own page script, ``bootbox.alert("Please enter correct captcha.")``].
+CAPTCHA_INCORRECT = "Please enter correct captcha."
 CAPTCHA_REQUIRED = "Please enter the Captcha."
+LOGIN_TITLE = "Login"
 LOGIN_FAILED = "Invalid Username or Password."
+#: The login post carried a password the server could not decrypt (sent in clear text, or
+#: encrypted for another session's form) [I]; not counted as a refused login.
+LOGIN_NOT_ENCRYPTED = "Your login could not be processed. Please reload the page and try again."
+#: The page's script could not reach the portal (a network error) [I].
+PORTAL_UNREACHABLE = "The portal could not be reached. Please try again."
 # After state.LOCK_AFTER_FAILED_LOGINS refused logins in a row, for any password [I].
 ACCOUNT_LOCKED = (
     "Your account has been locked due to multiple unsuccessful login attempts. Please reset "

@@ -1,5 +1,17 @@
-"""Login (with captcha; an account locks after refused logins in a row), registration
-(mobile + email OTP), forgot/change password (a reset unlocks the account), logout."""
+"""Login (a modal loaded into the page, a captcha pre-check, the password AES-encrypted in the
+page, errors in bootbox pop-ups; an account locks after refused logins in a row),
+registration (mobile + email OTP), forgot/change password (a reset unlocks the account),
+logout.
+
+The login, as PORTAL.md §6 has it [S]: the header's Login link loads
+``webHP?requestType=ApplicationRH&actionVal=loginModel&screenId=90000512`` into
+``#mainSectionWrap`` (fields ``username``, ``password``, ``txt_Captcha``; ``img#captcha``
+from ``SimpleCaptcha?...``; a salt in ``#temp_key``). ``static/login.js`` pre-checks the
+captcha (``checkCaptcha``), encrypts the password (``mock_portal.login_crypto``), posts to
+``/CP/j_spring_security_check`` and, when the portal takes it, lands through
+``web?...actionVal=checkLogin`` on the dashboard (or the forced password change). Refusals
+come back as JSON and the page shows them with ``bootbox.alert`` (``static/bootbox.js``).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +19,32 @@ import re
 import secrets
 import string
 
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
-from mock_portal import rules, state, wording
-from mock_portal.areas.public import new_captcha
-from mock_portal.web import DASHBOARD_URL, Ctx, action, web_url, webhp_url
+from mock_portal import login_crypto, rules, state, wording
+from mock_portal.areas.public import captcha_image, new_captcha
+from mock_portal.web import (
+    DASHBOARD_URL,
+    Ctx,
+    _dispatch,
+    action,
+    env,
+    web_url,
+    webhp_url,
+)
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MOBILE_RE = re.compile(r"^[6-9]\d{9}$")
 PIN_RE = re.compile(r"^[1-9]\d{5}$")
 PASSWORD_RE = re.compile(r"^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)(?=.*[^A-Za-z0-9]).{8,20}$")
+
+#: The login modal's screen id, as on the real portal [S].
+LOGIN_SCREEN_ID = "90000512"
+SECURITY_CHECK_URL = "/CP/j_spring_security_check"
+#: The session key of the login form's ``#temp_key`` salt.
+SALT_KEY = "login_salt"
 
 LOGIN_MESSAGES = {
     "timeout": ("error", wording.SESSION_TIMED_OUT),
@@ -38,66 +66,162 @@ REG_FIELDS = [
     ("city", "City"),
 ]
 
-LOGIN_CRUMBS: list[tuple[str, str | None]] = [("Home", "/CP/"), ("Login", None)]
+
+def login_url(msg: str | None = None) -> str:
+    """The login modal's URL (``msg``: a key of ``LOGIN_MESSAGES``, shown in the modal)."""
+    return webhp_url("loginModel", screenId=LOGIN_SCREEN_ID, msg=msg)
 
 
-def _login_page(ctx: Ctx, *, error: str = "", message: str = "", username: str = "") -> Response:
+env.globals["login_url"] = login_url
+
+
+def captcha_src(captcha_id: str) -> str:
+    return f"/CP/SimpleCaptcha?id={captcha_id}"
+
+
+def _new_login_captcha(ctx: Ctx) -> dict[str, str]:
+    cid = new_captcha(ctx)
+    return {"id": cid, "src": captcha_src(cid)}
+
+
+def _landing(ctx: Ctx) -> str:
+    """The landing page's content, drawn under the modal (the modal replaces what
+    ``#mainSectionWrap`` held, as the real portal's ``updateContainer`` does)."""
+    return env.get_template("public/home.html").render(
+        title="Home", breadcrumb=[("Home", None)], csrf=ctx.session.csrf, user=None, now=ctx.now
+    )
+
+
+def _login_modal(
+    ctx: Ctx, *, error: str = "", message: str = "", popup: str = "", username: str = ""
+) -> Response:
+    salt = login_crypto.new_salt()
+    ctx.data[SALT_KEY] = salt
     return ctx.render(
-        "auth/login.html",
-        title="Login",
-        breadcrumb=LOGIN_CRUMBS,
+        "auth/login_modal.html",
+        title=wording.LOGIN_TITLE,
+        landing=_landing(ctx),
         error=error,
         message=message,
+        popup=popup,
         username=username,
-        captcha_id=new_captcha(ctx),
+        temp_key=salt,
+        captcha=_new_login_captcha(ctx),
+        security_check_url=SECURITY_CHECK_URL,
+    )
+
+
+@action("loginModel", login=False, methods=("GET",))
+async def login_model(ctx: Ctx) -> Response:
+    if ctx.user is not None:
+        return ctx.redirect(DASHBOARD_URL)
+    kind, text = LOGIN_MESSAGES.get(ctx.field("msg"), ("", ""))
+    return _login_modal(
+        ctx, error=text if kind == "error" else "", message=text if kind == "message" else ""
     )
 
 
 @action("loginPage", login=False, methods=("GET",))
 async def login_page(ctx: Ctx) -> Response:
-    if ctx.user is not None:
-        return ctx.redirect(DASHBOARD_URL)
-    kind, text = LOGIN_MESSAGES.get(ctx.field("msg"), ("", ""))
-    return _login_page(
-        ctx, error=text if kind == "error" else "", message=text if kind == "message" else ""
-    )
+    """The mock's old login page: now the landing with the login modal open."""
+    msg = ctx.field("msg")
+    return ctx.redirect(login_url(msg if msg in LOGIN_MESSAGES else None))
 
 
-@action("checkLogin", login=False, methods=("POST",))
-async def check_login(ctx: Ctx) -> Response:
-    username, password = ctx.field("username").lower(), ctx.field("password")
-    answer, cid = ctx.field("captcha"), ctx.field("captchaId")
+def _captcha_refused(ctx: Ctx, answer: str) -> str:
+    """Why the captcha ``answer`` is refused (``""``: it is right). A refused captcha is
+    used up; the page gets a new one with the refusal."""
+    cid = ctx.field("captchaId")
     if not answer:
-        return _login_page(ctx, error=wording.CAPTCHA_REQUIRED, username=username)
-    if not state.consume_captcha(ctx.conn, cid, answer):
-        return _login_page(ctx, error=wording.CAPTCHA_WRONG, username=username)
-    if not username or not password:
-        return _login_page(ctx, error=wording.LOGIN_FIELDS_REQUIRED, username=username)
+        return wording.CAPTCHA_REQUIRED
+    expected = state.captcha_answer(ctx.conn, cid)
+    if expected is None or expected.upper() != answer.upper():
+        state.consume_captcha(ctx.conn, cid, "")
+        return wording.CAPTCHA_INCORRECT
+    return ""
+
+
+@action("checkCaptcha", login=False, methods=("POST",))
+async def check_captcha(ctx: Ctx) -> Response:
+    """The page's captcha pre-check before the login post (the captcha stays good for that
+    post when it is right)."""
+    refused = _captcha_refused(ctx, ctx.field("txt_Captcha"))
+    if refused:
+        return ctx.json(
+            {"status": "invalid", "message": refused, "captcha": _new_login_captcha(ctx)}
+        )
+    return ctx.json({"status": "valid"})
+
+
+def _login_refused(ctx: Ctx, message: str, username: str) -> Response:
+    if ctx.xhr:
+        return ctx.json({"status": "error", "message": message, "captcha": _new_login_captcha(ctx)})
+    return _login_modal(ctx, popup=message, username=username)
+
+
+@action("springSecurityCheck", login=False, methods=("POST",))
+async def security_check(ctx: Ctx) -> Response:
+    """``POST /CP/j_spring_security_check``: the captcha again (it is used up here), then
+    the password, which must come encrypted for this session's form."""
+    username = ctx.field("username").lower()
+    answer = ctx.field("txt_Captcha")
+    refused = _captcha_refused(ctx, answer)
+    if refused:
+        return _login_refused(ctx, refused, username)
+    state.consume_captcha(ctx.conn, ctx.field("captchaId"), answer)
+    encrypted = ctx.field("password")
+    if not username or not encrypted:
+        return _login_refused(ctx, wording.LOGIN_FIELDS_REQUIRED, username)
+    password = login_crypto.decrypt_password(
+        encrypted, csrf=ctx.session.csrf, salt=str(ctx.data.get(SALT_KEY) or "")
+    )
+    if password is None:
+        return _login_refused(ctx, wording.LOGIN_NOT_ENCRYPTED, username)
     user = state.get_user(ctx.conn, username)
     if user is None:
-        return _login_page(ctx, error=wording.LOGIN_FAILED, username=username)
+        return _login_refused(ctx, wording.LOGIN_FAILED, username)
     if state.is_locked(user) or not state.check_password(user["password_hash"], password):
         # Every refusal counts, a locked account's too; the one that reaches the limit
         # already answers that the account is locked.
-        refused = state.login_refused(ctx.conn, user["email"])
-        locked = refused >= state.LOCK_AFTER_FAILED_LOGINS
-        error = wording.ACCOUNT_LOCKED if locked else wording.LOGIN_FAILED
-        return _login_page(ctx, error=error, username=username)
+        count = state.login_refused(ctx.conn, user["email"])
+        locked = count >= state.LOCK_AFTER_FAILED_LOGINS
+        return _login_refused(
+            ctx, wording.ACCOUNT_LOCKED if locked else wording.LOGIN_FAILED, username
+        )
     state.login_accepted(ctx.conn, user["email"])
     ctx.start_session(user["email"])
     faults = state.get_faults(ctx.conn)
     rate = float(faults.get("announcement_rate") or 0)
     if ctx.settings.injector.chance(faults, rate):
         ctx.data["announcement"] = True
-    if user["must_change_password"]:
+    return ctx.redirect(web_url("checkLogin"))
+
+
+@action("checkLogin", login=False, methods=("GET",))
+async def check_login(ctx: Ctx) -> Response:
+    """Where a taken login lands: the dashboard, or the forced password change."""
+    if ctx.user is None:
+        return ctx.redirect(login_url("login"))
+    if ctx.user["must_change_password"]:
         return ctx.redirect(web_url("changePassword"))
     return ctx.redirect(DASHBOARD_URL)
+
+
+async def security_check_endpoint(request: Request) -> Response:
+    return await _dispatch(request, public_endpoint=True, name_override="springSecurityCheck")
+
+
+ROUTES = [
+    Route(SECURITY_CHECK_URL, security_check_endpoint, methods=["POST"]),
+    # the captcha image, by its id (the mock's SimpleCaptcha servlet)
+    Route("/CP/SimpleCaptcha", captcha_image, methods=["GET"]),
+]
 
 
 @action("logout", methods=("GET", "POST"))
 async def logout(ctx: Ctx) -> Response:
     ctx.start_session(None)
-    return ctx.redirect(webhp_url("loginPage", msg="logout"))
+    return ctx.redirect(login_url("logout"))
 
 
 # --- change password (forced at first login) ------------------------------------------------
@@ -123,7 +247,7 @@ async def change_password(ctx: Ctx) -> Response:
         else:
             state.set_password(ctx.conn, ctx.email, new)
             ctx.start_session(None)
-            return ctx.redirect(webhp_url("loginPage", msg="changed"))
+            return ctx.redirect(login_url("changed"))
     return ctx.render(
         "auth/change_password.html",
         title="Change Password",
@@ -260,7 +384,7 @@ def _forgot_page(
     return ctx.render(
         "auth/forgot.html",
         title="Forgot Password",
-        breadcrumb=[("Home", "/CP/"), ("Login", webhp_url("loginPage")), ("Forgot Password", None)],
+        breadcrumb=[("Home", "/CP/"), ("Login", login_url()), ("Forgot Password", None)],
         username=username,
         otp_sent=otp_sent,
         error=error,
@@ -316,4 +440,4 @@ async def reset_password(ctx: Ctx) -> Response:
     state.set_password(ctx.conn, email, new)
     rules.clear_otps(ctx.data, "forgot")
     ctx.data.pop("forgot_user", None)
-    return ctx.redirect(webhp_url("loginPage", msg="reset"))
+    return ctx.redirect(login_url("reset"))

@@ -1,6 +1,6 @@
 """Take a screenshot of each main page of the mock portal into docs/screenshots/.
 
-    .venv/bin/python -m mock_portal.tools.screenshots [--out docs/screenshots]
+    .venv/bin/python -m mock_portal.tools.screenshots [--out docs/screenshots] [--only login]
 
 Starts the portal (test mode, temporary database, demo seed) and emBridge in threads, then
 walks the journeys in Chromium (``/usr/bin/chromium`` when present, else Playwright's own;
@@ -29,7 +29,6 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-LOGIN = "/CP/webHP?requestType=ApplicationRH&actionVal=loginPage"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -46,20 +45,40 @@ class Tour:
         messages = self.api.get("/__mock__/outbox", params={"to": to}).json()
         return str(next(m["otp"] for m in messages if m["otp"]))
 
-    def captcha(self, image_id: str = "captchaImage") -> str:
+    def captcha(self, image_id: str = "captcha") -> str:
         cid = self.page.locator(f"#{image_id}").get_attribute("data-captcha-id")
         return str(self.api.get(f"/__mock__/captcha/{cid}").json()["answer"])
 
     def login(self, email: str, shoot: bool = False) -> None:
         page = self.page
-        page.goto(self.url + LOGIN)
-        page.get_by_label("Username").fill(email)
-        page.get_by_label("Password").fill("Passw0rd!")
+        page.goto(self.url + "/CP/")
+        page.get_by_role("banner").get_by_role("link", name="Login", exact=True).click()
+        dialog = page.get_by_role("dialog", name="Login")
+        dialog.get_by_label("Username").fill(email)
+        dialog.get_by_label("Password").fill("Passw0rd!")
         if shoot:
             self.shot("02-login")
-        page.get_by_label("Captcha").fill(self.captcha())
-        page.get_by_role("button", name="Login", exact=True).click()
+            dialog.get_by_label("Captcha").fill("WRONG1")
+            dialog.get_by_role("button", name="Login", exact=True).click()
+            popup = page.get_by_role("dialog").filter(has_text="Please enter correct captcha")
+            expect(popup).to_be_visible()
+            self.shot("02-login-captcha-refused")
+            popup.get_by_role("button", name="OK").click()
+        dialog.get_by_label("Captcha").fill(self.captcha())
+        dialog.get_by_role("button", name="Login", exact=True).click()
         expect(page.locator(".d-breadcrumb")).to_contain_text("My Dashboard")
+
+    def session_timed_out(self) -> None:
+        """A logged-in session ended by the portal: the next page is the login."""
+        self.api.post("/__mock__/sessions/expire", json={})
+        self.page.goto(self.url + "/CP/web?requestType=ApplicationRH&actionVal=dashboard")
+        expect(self.page.get_by_role("alert")).to_contain_text("Your session has timed out")
+        self.shot("25-session-timed-out")
+
+    def run_login(self) -> None:
+        """Only the login's screenshots."""
+        self.login("ravi@example.in", shoot=True)
+        self.session_timed_out()
 
     def dsc(self, token: str, pin: str, shoot: str = "") -> None:
         dialog = self.page.get_by_role("dialog")
@@ -167,14 +186,14 @@ class Tour:
         page.goto(self.url + "/CP/")
         self.shot("24-maintenance")
         self.api.post("/__mock__/faults", json={})
-        page.goto(self.url + LOGIN + "&msg=timeout")
-        self.shot("25-session-timed-out")
+        self.session_timed_out()  # meena's, still logged in
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="docs/screenshots")
     parser.add_argument("--chromium", default=os.environ.get("MOCK_PORTAL_CHROMIUM"))
+    parser.add_argument("--only", choices=["login"], help="take only these screenshots")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -197,7 +216,11 @@ def main(argv: list[str] | None = None) -> int:
                 browser = pw.chromium.launch(executable_path=chromium, args=ARGS)
                 page = browser.new_page(viewport={"width": 1200, "height": 800})
                 page.set_default_timeout(10_000)
-                Tour(page, handle.url, api, out).run()
+                tour = Tour(page, handle.url, api, out)
+                if args.only == "login":
+                    tour.run_login()
+                else:
+                    tour.run()
                 browser.close()
         finally:
             handle.stop()

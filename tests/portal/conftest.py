@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from mock_portal.app import create_app
 from mock_portal.server import ServerHandle, free_port, run_in_thread
@@ -164,17 +164,27 @@ class Portal:
 
     # --- page helpers, used as a person would ---
 
-    def solve_captcha(self, page: Page, image_id: str = "captchaImage") -> str:
+    def solve_captcha(self, page: Page, image_id: str = "captcha") -> str:
+        """The answer to the captcha shown by the image ``#image_id`` (the login modal's
+        ``img#captcha`` by default), which carries the captcha's id."""
         captcha_id = page.locator(f"#{image_id}").get_attribute("data-captcha-id")
         assert captcha_id
         return self.captcha_answer(captcha_id)
 
+    def open_login(self, page: Page) -> Locator:
+        """The landing page, then the header's Login link: the login modal."""
+        page.goto(self.url + "/CP/")
+        page.get_by_role("banner").get_by_role("link", name="Login", exact=True).click()
+        dialog = page.get_by_role("dialog", name="Login")
+        expect(dialog).to_be_visible()
+        return dialog
+
     def login(self, page: Page, email: str = USER["email"], password: str = PASSWORD) -> None:
-        page.goto(self.url + "/CP/webHP?requestType=ApplicationRH&actionVal=loginPage")
-        page.get_by_label("Username").fill(email)
-        page.get_by_label("Password").fill(password)
-        page.get_by_label("Captcha").fill(self.solve_captcha(page))
-        page.get_by_role("button", name="Login", exact=True).click()
+        dialog = self.open_login(page)
+        dialog.get_by_label("Username").fill(email)
+        dialog.get_by_label("Password").fill(password)
+        dialog.get_by_label("Captcha").fill(self.solve_captcha(page))
+        dialog.get_by_role("button", name="Login", exact=True).click()
         expect(page.locator(".d-breadcrumb")).to_contain_text("My Dashboard")
 
     def dsc_sign(self, page: Page, token: str, pin: str) -> None:

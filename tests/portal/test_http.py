@@ -9,10 +9,11 @@ import httpx
 from starlette.testclient import TestClient
 
 from mock_portal.app import create_app
+from mock_portal.login_crypto import encrypt_password
 from tests.portal.conftest import IEC, PASSWORD, USER, Portal, iec_record
 
-LOGIN = "/CP/webHP?requestType=ApplicationRH&actionVal=loginPage"
-CHECK_LOGIN = "/CP/web?requestType=ApplicationRH&actionVal=checkLogin"
+LOGIN = "/CP/webHP?requestType=ApplicationRH&actionVal=loginModel&screenId=90000512"
+SECURITY_CHECK = "/CP/j_spring_security_check"
 
 
 def csrf_of(html: str) -> str:
@@ -22,15 +23,18 @@ def csrf_of(html: str) -> str:
 
 
 def login_form(portal: Portal, client: httpx.Client) -> dict[str, str]:
+    """The login modal's post, as its script sends it (the password encrypted)."""
     page = client.get(LOGIN).text
     captcha_id = re.search(r'data-captcha-id="([^"]+)"', page)
-    assert captcha_id
+    salt = re.search(r'id="temp_key" value="([^"]+)"', page)
+    assert captcha_id and salt
+    csrf = csrf_of(page)
     return {
         "username": USER["email"],
-        "password": PASSWORD,
+        "password": encrypt_password(PASSWORD, csrf=csrf, salt=salt.group(1)),
         "captchaId": captcha_id.group(1),
-        "captcha": portal.captcha_answer(captcha_id.group(1)),
-        "_csrf": csrf_of(page),
+        "txt_Captcha": portal.captcha_answer(captcha_id.group(1)),
+        "_csrf": csrf,
     }
 
 
@@ -46,12 +50,12 @@ def test_a_post_without_a_valid_csrf_token_is_refused(portal: Portal) -> None:
     with httpx.Client(base_url=portal.url) as client:
         form = login_form(portal, client)
         token = form.pop("_csrf")
-        assert client.post(CHECK_LOGIN, data=form).status_code == 403
-        assert client.post(CHECK_LOGIN, data={**form, "_csrf": "0" * 36}).status_code == 403
+        assert client.post(SECURITY_CHECK, data=form).status_code == 403
+        assert client.post(SECURITY_CHECK, data={**form, "_csrf": "0" * 36}).status_code == 403
         headers = {"X-CSRF-TOKEN": token, "X-Requested-With": "XMLHttpRequest"}
-        response = client.post(CHECK_LOGIN, data=form, headers=headers)
+        response = client.post(SECURITY_CHECK, data=form, headers=headers)
         assert response.status_code == 200
-        assert response.headers["X-Redirect"].endswith("actionVal=dashboard")
+        assert response.headers["X-Redirect"].endswith("actionVal=checkLogin")
 
 
 def test_ajax_requests_get_a_fragment_and_navigations_the_whole_page(portal: Portal) -> None:
@@ -59,7 +63,7 @@ def test_ajax_requests_get_a_fragment_and_navigations_the_whole_page(portal: Por
         full = client.get(LOGIN).text
         fragment = client.get(LOGIN, headers={"X-Requested-With": "XMLHttpRequest"}).text
         assert 'id="mainSectionWrap"' in full and 'id="progressbar"' in full
-        assert "mainSectionWrap" not in fragment and 'class="d-breadcrumb"' in fragment
+        assert "mainSectionWrap" not in fragment and 'id="loginForm"' in fragment
 
 
 def test_logged_in_pages_send_an_anonymous_visitor_to_the_login_page(portal: Portal) -> None:
@@ -124,7 +128,7 @@ def test_a_tampered_embridge_envelope_is_a_client_error_not_a_server_error(
         form = login_form(portal, client)
         token = form["_csrf"]
         headers = {"X-CSRF-TOKEN": token, "X-Requested-With": "XMLHttpRequest"}
-        assert client.post(CHECK_LOGIN, data=form, headers=headers).status_code == 200
+        assert client.post(SECURITY_CHECK, data=form, headers=headers).status_code == 200
         token = csrf_of(client.get("/CP/web?requestType=ApplicationRH&actionVal=dashboard").text)
         response = client.post(
             "/CP/web?requestType=ApplicationRH&actionVal=decryptEmbridgeResponse",

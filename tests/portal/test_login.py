@@ -1,4 +1,5 @@
-"""Registration, login with captcha, password change and reset, session timeout."""
+"""Registration, password change and reset, session timeout, the announcement (the login
+modal itself: test_login_modal.py; refused logins and the lock: test_login_lockout.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.portal.conftest import PASSWORD, USER, Portal
-
-LOGIN = "/CP/webHP?requestType=ApplicationRH&actionVal=loginPage"
+from tests.portal.conftest import USER, Portal
 
 
 def test_registration_sends_otps_and_a_temporary_password_that_must_be_changed(
@@ -43,10 +42,11 @@ def test_registration_sends_otps_and_a_temporary_password_that_must_be_changed(
     temporary = re.search(r"temporary password is (\S+)", mail["text"])
     assert temporary is not None
     page.get_by_role("link", name="Login", exact=True).last.click()
-    page.get_by_label("Username").fill("asha@example.in")
-    page.get_by_label("Password").fill(temporary.group(1))
-    page.get_by_label("Captcha").fill(portal.solve_captcha(page))
-    page.get_by_role("button", name="Login", exact=True).click()
+    login = page.get_by_role("dialog", name="Login")
+    login.get_by_label("Username").fill("asha@example.in")
+    login.get_by_label("Password").fill(temporary.group(1))
+    login.get_by_label("Captcha").fill(portal.solve_captcha(page))
+    login.get_by_role("button", name="Login", exact=True).click()
     expect(page.get_by_role("heading", name="Change Password")).to_be_visible()
     page.get_by_label("Old Password").fill(temporary.group(1))
     page.get_by_label("New Password").fill("N3w-Passw0rd")
@@ -58,49 +58,8 @@ def test_registration_sends_otps_and_a_temporary_password_that_must_be_changed(
     expect(page.get_by_role("button", name="Apply IEC")).to_be_visible()
 
 
-def test_login_with_a_wrong_captcha_is_refused_and_a_new_captcha_is_shown(
-    page: Page, portal: Portal
-) -> None:
-    page.goto(portal.url + LOGIN)
-    first_id = page.locator("#captchaImage").get_attribute("data-captcha-id")
-    page.get_by_label("Username").fill(USER["email"])
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Captcha").fill("WRONG1")
-    page.get_by_role("button", name="Login", exact=True).click()
-    expect(page.get_by_role("alert")).to_contain_text("Invalid Captcha")
-    expect(page.locator("#captchaImage")).not_to_have_attribute("data-captcha-id", first_id or "")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Captcha").fill(portal.solve_captcha(page))
-    page.get_by_role("button", name="Login", exact=True).click()
-    expect(page.locator(".d-breadcrumb")).to_contain_text("My Dashboard")
-
-
-def test_the_captcha_is_a_real_image_and_can_be_regenerated(page: Page, portal: Portal) -> None:
-    page.goto(portal.url + LOGIN)
-    image = page.locator("#captchaImage")
-    old_id = image.get_attribute("data-captcha-id")
-    response = page.request.get(portal.url + f"/CP/captchaImage?id={old_id}")
-    assert response.headers["content-type"] == "image/png"
-    assert response.body().startswith(b"\x89PNG")
-    page.get_by_role("button", name="Regenerate Captcha").click()
-    expect(image).not_to_have_attribute("data-captcha-id", old_id or "")
-    assert page.locator("input[name=captchaId]").input_value() == image.get_attribute(
-        "data-captcha-id"
-    )
-
-
-def test_wrong_password_is_refused(page: Page, portal: Portal) -> None:
-    page.goto(portal.url + LOGIN)
-    page.get_by_label("Username").fill(USER["email"])
-    page.get_by_label("Password").fill("not-it")
-    page.get_by_label("Captcha").fill(portal.solve_captcha(page))
-    page.get_by_role("button", name="Login", exact=True).click()
-    expect(page.get_by_role("alert")).to_have_text("Invalid Username or Password.")
-
-
 def test_forgot_password_resets_it_with_an_otp(page: Page, portal: Portal) -> None:
-    page.goto(portal.url + LOGIN)
-    page.get_by_role("link", name="Forgot Password").click()
+    portal.open_login(page).get_by_role("link", name="Forgot Password").click()
     page.get_by_label("Username").fill(USER["email"])
     page.get_by_role("button", name="Send OTP").click()
     page.get_by_label("OTP", exact=True).fill(portal.otp(USER["email"]))
@@ -121,7 +80,7 @@ def test_an_idle_session_times_out_to_the_login_page_with_a_message(
     expect(page.get_by_role("alert")).to_have_text(
         "Your session has timed out. Please login again."
     )
-    expect(page.get_by_label("Username")).to_be_visible()
+    expect(page.get_by_role("dialog", name="Login").get_by_label("Username")).to_be_visible()
 
 
 def test_a_busy_session_still_ends_at_its_maximum_age(page: Page, portal: Portal) -> None:
