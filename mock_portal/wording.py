@@ -79,6 +79,11 @@ LOGIN_FAILED = "Invalid Username or Password."
 LOGIN_NOT_ENCRYPTED = "Your login could not be processed. Please reload the page and try again."
 #: The page's script could not reach the portal (a network error) [I].
 PORTAL_UNREACHABLE = "The portal could not be reached. Please try again."
+#: The page cannot encrypt the password: WebCrypto needs a secure context (HTTPS, or the
+#: loopback address the mock runs on by default) [I].
+LOGIN_NEEDS_SECURE_CONTEXT = (
+    "The password cannot be encrypted on this connection. Please open the portal over HTTPS."
+)
 # After state.LOCK_AFTER_FAILED_LOGINS refused logins in a row, for any password [I].
 ACCOUNT_LOCKED = (
     "Your account has been locked due to multiple unsuccessful login attempts. Please reset "
