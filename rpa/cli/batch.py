@@ -8,15 +8,13 @@ import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from rpa.agent import Agent
 from rpa.batch import BatchJob, BatchPolicy, BatchRunner, BatchSummary
 from rpa.batch import resume_jobs as unfinished_jobs
-from rpa.browser import open_browser
 from rpa.cli.app import EXIT_FAILED, EXIT_OK, app, console, err_console, fail, state
 from rpa.cli.challenges import ConsolePrompter
 from rpa.cli.progress import JsonLinesOutput, LiveDisplay, OutputMode
@@ -26,6 +24,9 @@ from rpa.errors import ClientFileError, RpaError
 from rpa.events import EventBus, Outcome
 from rpa.journal import Journal
 from rpa.records import ClientRecord
+
+if TYPE_CHECKING:  # the engine and Playwright are imported when a command runs
+    from rpa.agent import Agent
 from rpa.report import NOT_RUN_OPTION
 
 
@@ -127,6 +128,8 @@ async def run_plan(
     headless: bool | None = None,
     slow_mo_ms: int | None = None,
 ) -> BatchSummary:
+    from rpa.browser import open_browser
+
     playbook = agent.playbook(agent.journal.batch(plan.batch_id).playbook)
     runner = BatchRunner(agent.journal, agent.bus, agent.batch_runner(playbook), policy)
     loop = asyncio.get_running_loop()
@@ -208,6 +211,8 @@ def batch(
     headed: Annotated[bool, typer.Option("--headed", help="Show the browser")] = False,
 ) -> None:
     """Run a playbook for every client of a file; resumable, nothing submitted twice."""
+    from rpa.agent import Agent
+
     settings = state.settings(concurrency=concurrency)
     agent = Agent.create(
         settings,
@@ -271,6 +276,9 @@ def replay(
     captcha_provider: Annotated[str | None, typer.Option(help="prompt | queue | mock")] = None,
 ) -> None:
     """Run a job again (with corrected client data), as a new job linked to the old one."""
+    from rpa.agent import Agent
+    from rpa.browser import open_browser
+
     settings = state.settings()
     agent = Agent.create(
         settings,
