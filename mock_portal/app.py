@@ -39,11 +39,14 @@ def create_app(
     embridge_url: str = "http://127.0.0.1:26769",
     session_ttl_s: float = 900.0,
     closed_embridge_url: str = "http://127.0.0.1:9",
+    no_change_button: bool = False,
 ) -> Starlette:
     """Build the mock DGFT portal on the SQLite file ``db_path`` (created if missing).
 
     ``embridge_url`` is where the signing pages' JavaScript finds emBridge;
     ``closed_embridge_url`` is used instead while the fault ``embridge_down`` is on.
+    ``no_change_button`` shows Update IEC's one-click "no change" confirmation, which no
+    source shows on the real portal (also ``POST /__mock__/options``).
     """
     state.init_db(db_path)
     injector = FaultInjector()
@@ -66,6 +69,7 @@ def create_app(
         *auth.ROUTES,  # /CP/j_spring_security_check, /CP/SimpleCaptcha
         Mount("/CP/static", app=StaticFiles(directory=str(STATIC)), name="static"),
         *esign.ROUTES,
+        *update.ROUTES,  # /CP/Upload, /__mock__/options
         *testapi.ROUTES,
     ]
     middleware = [
@@ -75,4 +79,5 @@ def create_app(
     app = Starlette(routes=routes, middleware=middleware)
     app.state.settings = settings
     app.state.db_path = db_path
+    app.state.no_change_button = no_change_button
     return app

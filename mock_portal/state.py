@@ -42,9 +42,11 @@ CREATE TABLE IF NOT EXISTS aadhaar (number TEXT PRIMARY KEY, vid TEXT, name TEXT
 CREATE TABLE IF NOT EXISTS applications (seq INTEGER PRIMARY KEY AUTOINCREMENT,
     ack TEXT UNIQUE, iec TEXT NOT NULL, kind TEXT NOT NULL, user TEXT, submitted_at TEXT NOT NULL,
     fy INTEGER NOT NULL, signed_with TEXT NOT NULL, status TEXT NOT NULL,
-    bank_status TEXT, changes TEXT NOT NULL DEFAULT '{}');
+    bank_status TEXT, changes TEXT NOT NULL DEFAULT '{}', remarks TEXT, declaration TEXT);
 CREATE TABLE IF NOT EXISTS drafts (email TEXT PRIMARY KEY, iec TEXT NOT NULL,
     data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS application_numbers (seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL, iec TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS esign_txns (id TEXT PRIMARY KEY, token TEXT NOT NULL,
     session_id TEXT NOT NULL, purpose TEXT NOT NULL, payload TEXT NOT NULL,
     state TEXT NOT NULL, otp TEXT, otp_sent_at TEXT, aadhaar TEXT, created_at TEXT NOT NULL);
@@ -73,6 +75,10 @@ def init_db(db_path: str) -> None:
         columns = {r["name"] for r in conn.execute("PRAGMA table_info(users)")}
         if "failed_logins" not in columns:  # a database made before logins were counted
             conn.execute("ALTER TABLE users ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0")
+        columns = {r["name"] for r in conn.execute("PRAGMA table_info(applications)")}
+        for column in ("remarks", "declaration"):  # a database made before they were kept
+            if column not in columns:
+                conn.execute(f"ALTER TABLE applications ADD COLUMN {column} TEXT")
         _dsc_schema(conn)
     finally:
         conn.close()
@@ -343,16 +349,53 @@ def put_iec(conn: sqlite3.Connection, record: dict[str, Any]) -> None:
 
 def get_iec(conn: sqlite3.Connection, iec: str) -> dict[str, Any] | None:
     row = conn.execute("SELECT data FROM iecs WHERE iec = ?", (iec.strip().upper(),)).fetchone()
-    return None if row is None else dict(json.loads(row["data"]))
+    return None if row is None else _loaded(row["data"])
 
 
 def iec_of_user(conn: sqlite3.Connection, email: str) -> dict[str, Any] | None:
     row = conn.execute("SELECT data FROM iecs WHERE linked_user = ?", (email.lower(),)).fetchone()
-    return None if row is None else dict(json.loads(row["data"]))
+    return None if row is None else _loaded(row["data"])
 
 
 def all_iecs(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    return [json.loads(r["data"]) for r in conn.execute("SELECT data FROM iecs ORDER BY iec")]
+    return [_loaded(r["data"]) for r in conn.execute("SELECT data FROM iecs ORDER BY iec")]
+
+
+def _loaded(data: str) -> dict[str, Any]:
+    """A stored IEC record; one stored before records had ``banks`` gets them from ``bank``."""
+    record = dict(json.loads(data))
+    if "banks" not in record:
+        record["banks"] = seed_banks(record)
+        record["npci_accounts"] = seed_npci_accounts(record)
+    return record
+
+
+# --- bank accounts of an IEC -----------------------------------------------------------------
+
+#: The fields of a bank account on an IEC; ``branch`` is the bank branch's address [S: bank
+#: details include the branch address].
+BANK_KEYS = ("account_holder", "account_number", "ifsc", "bank_name", "branch")
+
+
+def seed_banks(item: dict[str, Any]) -> list[dict[str, str]]:
+    """The bank accounts of a seeded IEC: ``banks: [...]``, or the older single ``bank``."""
+    accounts = item.get("banks")
+    if accounts is None:
+        accounts = [item["bank"]] if item.get("bank") else []
+    return [{key: str(a.get(key) or "") for key in BANK_KEYS} for a in accounts]
+
+
+def seed_npci_accounts(item: dict[str, Any]) -> list[str]:
+    """The account numbers NPCI links to the IEC's PAN besides those the IEC lists
+    (``npci_accounts``: numbers, or accounts with ``account_number``) [I: a mechanism for
+    the rule that every account linked to the PAN must be declared, S: Trade Notice
+    23/2025-26]. Empty: the IEC's own accounts are all the PAN has."""
+    found: list[str] = []
+    for entry in item.get("npci_accounts") or []:
+        number = entry.get("account_number") if isinstance(entry, dict) else entry
+        if number:
+            found.append(str(number))
+    return found
 
 
 def pan_record(conn: sqlite3.Connection, pan: str) -> dict[str, Any] | None:
@@ -398,12 +441,17 @@ def add_application(
     status: str,
     bank_status: str | None,
     changes: dict[str, Any],
+    ack: str | None = None,
+    remarks: str | None = None,
+    declaration: dict[str, str] | None = None,
 ) -> str:
+    """Record a submitted application; its number is ``ack`` (an update's, given when its
+    draft was first saved) or made now from the row's sequence."""
     from mock_portal.wording import ack_number
 
     cur = conn.execute(
         "INSERT INTO applications(iec, kind, user, submitted_at, fy, signed_with, status, "
-        "bank_status, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "bank_status, changes, remarks, declaration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             iec,
             kind,
@@ -414,12 +462,30 @@ def add_application(
             status,
             bank_status,
             json.dumps(changes),
+            remarks,
+            None if declaration is None else json.dumps(declaration),
         ),
     )
     seq = int(cur.lastrowid or 0)
-    ack = ack_number(kind, submitted_at.year, seq)
+    ack = ack or ack_number(kind, submitted_at.year, seq)
     conn.execute("UPDATE applications SET ack = ? WHERE seq = ?", (ack, seq))
     return ack
+
+
+def new_application_number(
+    conn: sqlite3.Connection, *, kind: str, iec: str, now: datetime
+) -> tuple[str, str]:
+    """A new application's (number, draft id), given at its first save. The number has
+    the acknowledgement's format [I]; the draft id is a plain number [I]. One INSERT, so
+    concurrent sessions never share a number."""
+    from mock_portal.wording import ack_number
+
+    cur = conn.execute(
+        "INSERT INTO application_numbers(kind, iec, created_at) VALUES (?, ?, ?)",
+        (kind, iec, now.isoformat()),
+    )
+    seq = int(cur.lastrowid or 0)
+    return ack_number(kind, now.year, seq), f"{now:%Y%m%d}{seq:06d}"
 
 
 def applications(
@@ -445,6 +511,8 @@ def applications(
             "status": r["status"],
             "bank_status": r["bank_status"],
             "changes": json.loads(r["changes"]),
+            "remarks": r["remarks"],
+            "declaration": json.loads(r["declaration"]) if r["declaration"] else None,
         }
         for r in rows
     ]

@@ -79,6 +79,11 @@ LOGIN_FAILED = "Invalid Username or Password."
 LOGIN_NOT_ENCRYPTED = "Your login could not be processed. Please reload the page and try again."
 #: The page's script could not reach the portal (a network error) [I].
 PORTAL_UNREACHABLE = "The portal could not be reached. Please try again."
+#: The page cannot encrypt the password: WebCrypto needs a secure context (HTTPS, or the
+#: loopback address the mock runs on by default) [I].
+LOGIN_NEEDS_SECURE_CONTEXT = (
+    "The password cannot be encrypted on this connection. Please open the portal over HTTPS."
+)
 # After state.LOCK_AFTER_FAILED_LOGINS refused logins in a row, for any password [I].
 ACCOUNT_LOCKED = (
     "Your account has been locked due to multiple unsuccessful login attempts. Please reset "
@@ -194,11 +199,36 @@ DOC_REQUIRED = "{field} is required because the {what} has changed."
 DECLARATION_REQUIRED = "Please accept the declaration before submitting."
 SIGN_METHOD_REQUIRED = "Please choose a signing method."
 SUBMIT_SUCCESS = "Your application has been submitted successfully."
+#: The one-click "no change" confirmation: only behind the mock option ``no_change_button``;
+#: no source shows such a button on the real portal (PORTAL.md section 6) [I, unconfirmed].
 NO_CHANGE_TEXT = "No change in IEC details – confirm"
 NO_CHANGE_DONE = "You have confirmed that there is no change in your IEC details."
 DECLARATION = (
     "I hereby declare that the particulars given herein are true, correct and complete to "
     "the best of my knowledge and belief."
+)
+# The declaration's Place and Date [S: they exist; wording I].
+PLACE_REQUIRED = "Place is required."
+DATE_REQUIRED = "Date is required."
+DATE_INVALID = "Please enter a valid Date."
+# Sections, documents, persons, banks [I wording].
+DOC_UPLOADED = "{field} uploaded successfully."
+DOC_TYPE_UNKNOWN = "Please choose the document to upload."
+DOC_FILE_REQUIRED = "Please choose a file to upload."
+NO_OPEN_APPLICATION = "No application is open. Please start a fresh application."
+DIN_INVALID = "Please enter a valid 8 digit DIN."
+DIN_REQUIRED = "DIN is required for a Director."
+DOB_INVALID = "Please enter a valid Date of Birth."
+PERSON_ADDED = "{name} added."
+BRANCH_ADDED = "Branch added."
+BANK_REQUIRED = "At least one bank account is required."
+BANK_ADDED = "Bank account {account} added."
+BANK_DUPLICATE = "Bank account {account} is already added."
+#: Why an application went Deficient when an account linked to the PAN was not declared
+#: [S: Trade Notice 23/2025-26 (the rule); I: the wording].
+BANK_UNDECLARED = (
+    "Bank account(s) linked to the PAN not declared in the application: {accounts}. "
+    "Every bank account linked to the PAN must be declared."
 )
 
 EIEC_NOTE = "This is a system generated, digitally signed e-IEC."
@@ -237,13 +267,14 @@ STATES = [
     "West Bengal",
 ]
 
-#: Update IEC sections in order: (key, tab title) [I tab labels].
+#: Update IEC sections (tabs) in order: (key, tab title). The keys are the real form's tab
+#: ids [S: public automation code, spelt as there: "Properioter"], except branchDetails
+#: [I]; the tab titles are [I].
 SECTIONS = [
-    ("general", "General Details"),
-    ("persons", "Proprietor/Partner/Director Details"),
-    ("branches", "Branch Details"),
-    ("bank", "Bank Details"),
-    ("other", "Other Details"),
-    ("documents", "Documents"),
-    ("preview", "Preview"),
+    ("generalInformation", "General Information"),
+    ("detailsOfProperioter", "Proprietor/Partner/Director Details"),
+    ("branchDetails", "Branch Details"),
+    ("bankInformation", "Bank Details"),
+    ("otherDetails", "Other Details"),
+    ("declaration", "Declaration"),
 ]

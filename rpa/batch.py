@@ -133,10 +133,10 @@ class BatchRunner:
         self._gate = asyncio.Condition()
 
     def stop(self) -> None:
-        """Stop now: take no new job and cancel the running ones (they end ``interrupted``)."""
+        """Stop now: take no new job and cancel the running ones (they end ``interrupted``).
+        ``run`` notes how to resume, with its batch's id."""
         if self._stopping is None:
             self._stopping = "interrupted"
-            self._note = "stopped by the user; resume with: rpa batch --resume BATCH"
         for task in list(self._tasks):
             task.cancel()
 
@@ -155,6 +155,8 @@ class BatchRunner:
             return_exceptions=False,
         )
         status = self._stopping or "finished"
+        if status == "interrupted":
+            self._note = f"stopped by the user; resume with: rpa batch --resume {batch_id}"
         totals = Counter(j.status for j in self.journal.jobs(batch_id=batch_id))
         self.journal.set_batch_status(batch_id, status, note=self._note)
         summary = BatchSummary(batch_id, status, dict(totals), self._note)

@@ -7,18 +7,26 @@ naming the path: missing, empty, unknown extension, missing required columns, a 
 workbook, text in an unknown encoding, more than ``MAX_ROWS`` rows.
 
 Row numbers are what a person sees: in CSV and Excel the header is row 1 (blank lines
-count, as in a spreadsheet); in YAML, the line where the client's item starts.
+count, as in a spreadsheet; title lines above the table are skipped); in YAML, the line
+where the client's item starts. Problems name fields by the file's own headers
+(``Date of Incorporation``, not ``dob``). ``ClientFile.refused`` lists the rows that will
+not run (bad or duplicate) with all their reasons, for reports.
+
+A workbook is read from its first visible sheet; hidden sheets only when named.
 
 Columns (CSV/Excel) and keys (YAML) are matched ignoring case, spaces, hyphens and
 anything in brackets: ``Portal Password``, ``portal_password``, ``PORTAL PASSWORD`` are one
 column. Nested fields are flattened as ``changes.address.line1`` or
 ``change_address_line1``, ``changes.bank.ifsc``, ``changes.branches.1.city`` and
 ``documents.address_proof`` (or ``document_address_proof``, or just ``address_proof``).
-Unknown columns are ignored with one warning per file.
+Columns that are no client field (``Sr No``, ``Remarks``, ``GSTIN``) are ignored quietly;
+other headers not understood are ignored with one warning per file, each with a
+did-you-mean (``ClientFile.unknown_columns``), and listed when a required column is missing.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,11 +39,15 @@ from rpa.clientcolumns import (
     REQUIRED_COLUMNS,
     ColumnPath,
     column_path,
+    dotted,
     field_key,
+    is_ignorable,
+    is_weak,
     normalise_key,
+    suggest,
     unflatten,
 )
-from rpa.clientreaders import csv_rows, read_text, xlsx_rows
+from rpa.clientreaders import Sheets, csv_rows, read_text, xlsx_rows
 from rpa.errors import ClientFileError, RecordError
 from rpa.records import ClientRecord, check_record
 
@@ -44,6 +56,32 @@ MAX_FILE_BYTES = 100 * 1024 * 1024
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class UnknownColumn:
+    """A header not understood, and the field it most likely means."""
+
+    name: str
+    suggestion: str | None = None
+
+    def __str__(self) -> str:
+        hint = f" (did you mean {self.suggestion}?)" if self.suggestion else ""
+        return f"{self.name!r}{hint}"
+
+
+@dataclass(frozen=True)
+class RefusedRow:
+    """A row that will not run: bad, or a duplicate; its IEC as written, when it has one."""
+
+    row: int
+    client: str | None
+    reasons: tuple[str, ...]
+    duplicate: bool = False
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.reasons)
 
 
 @dataclass
@@ -56,6 +94,17 @@ class ClientFile:
     errors: list[RecordError] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     sheet: str | None = None
+    # Headers not understood (ignored, each with a did-you-mean when one is likely).
+    unknown_columns: list[UnknownColumn] = field(default_factory=list)
+    # Field path (``dob``, ``changes.address.pin``) → the header the file gives it.
+    labels: dict[str, str] = field(default_factory=dict)
+    # Excel: the visible worksheets; whether ``sheet`` was named or the first visible one.
+    sheets: list[str] = field(default_factory=list)
+    hidden_sheets: list[str] = field(default_factory=list)
+    sheet_named: bool = False
+    # Row → the IEC it holds as written (upper-case, no spaces), bad rows included.
+    row_clients: dict[int, str] = field(default_factory=dict)
+    duplicate_rows: set[int] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -74,6 +123,34 @@ class ClientFile:
         for error in self.errors:
             grouped.setdefault(error.row or 0, []).append(error)
         return grouped
+
+    @property
+    def refused(self) -> list[RefusedRow]:
+        """Every row that will not run, with all its reasons, in row order."""
+        return [
+            RefusedRow(
+                row,
+                self.row_clients.get(row),
+                tuple(dict.fromkeys(str(e) for e in errors)),
+                duplicate=row in self.duplicate_rows,
+            )
+            for row, errors in sorted(self.errors_by_row().items())
+        ]
+
+    @property
+    def sheet_note(self) -> str | None:
+        """Which sheet was read, when the workbook has several visible and none was named."""
+        if self.sheet_named or len(self.sheets) < 2 or self.sheet is None:
+            return None
+        others = ", ".join(repr(n) for n in self.sheets if n != self.sheet)
+        return (
+            f"read sheet {self.sheet!r}, the first of {len(self.sheets)} visible sheets "
+            f"(the others: {others}); name another with --sheet"
+        )
+
+    def label(self, field_path: str | None) -> str | None:
+        """The file's own name for a field (its header or YAML key), when it has one."""
+        return None if field_path is None else self.labels.get(field_path)
 
 
 def load_clients(
@@ -111,8 +188,8 @@ def load_clients(
     if sheet is not None and suffix not in EXCEL_SUFFIXES:
         raise ClientFileError("a sheet can only be chosen in an Excel (.xlsx) file", path=where)
     if suffix in EXCEL_SUFFIXES:
-        sheet_name, rows = xlsx_rows(path, sheet=sheet)
-        return _from_table(path, "xlsx", rows, max_rows=max_rows, sheet=sheet_name)
+        sheets, rows = xlsx_rows(path, sheet=sheet)
+        return _from_table(path, "xlsx", rows, max_rows=max_rows, sheets=sheets)
     text = read_text(path)
     if suffix in YAML_SUFFIXES:
         return _from_yaml(path, text, max_rows=max_rows)
@@ -132,15 +209,36 @@ def _from_table(
     rows: Iterable[tuple[int, list[Any]]],
     *,
     max_rows: int,
-    sheet: str | None = None,
+    sheets: Sheets | None = None,
 ) -> ClientFile:
     iterator = iter(rows)
     try:
-        return _read_table(path, fmt, iterator, max_rows=max_rows, sheet=sheet)
+        return _read_table(path, fmt, iterator, max_rows=max_rows, sheets=sheets)
     finally:
         close = getattr(iterator, "close", None)
         if callable(close):
             close()  # an Excel reader closes its workbook
+
+
+MAX_TITLE_ROWS = 5
+
+
+def _find_header(iterator: Iterator[tuple[int, list[Any]]]) -> tuple[int, list[Any]] | None:
+    """The header: the first non-blank row, past up to ``MAX_TITLE_ROWS`` title lines above
+    the table (one cell that is no column name: ``Sharma & Co: DGFT clients FY 2025-26``)."""
+    first: tuple[int, list[Any]] | None = None
+    titles = 0
+    for number, cells in iterator:
+        filled = [c for c in cells if not _blank(c)]
+        if not filled:
+            continue
+        if first is None:
+            first = (number, cells)
+        if len(filled) == 1 and column_path(str(filled[0])) is None and titles < MAX_TITLE_ROWS:
+            titles += 1
+            continue
+        return number, cells
+    return first  # only title-like lines: the first is the header, and lacks the columns
 
 
 def _read_table(
@@ -149,19 +247,27 @@ def _read_table(
     iterator: Iterator[tuple[int, list[Any]]],
     *,
     max_rows: int,
-    sheet: str | None,
+    sheets: Sheets | None,
 ) -> ClientFile:
     where = str(path)
-    header: list[Any] | None = None
-    header_row = 1
-    for header_row, cells in iterator:  # noqa: B007 (the header's row is kept)
-        if not all(_blank(c) for c in cells):
-            header = cells
-            break
-    if header is None:
+    found = _find_header(iterator)
+    if found is None:
         raise ClientFileError("the file is empty (no header row)", path=where)
-    columns, ignored = _columns(where, header, header_row)
-    result = ClientFile(path=path, format=fmt, ignored_columns=ignored, sheet=sheet)
+    header_row, header = found
+    layout = _columns(where, header, header_row)
+    columns = layout.columns
+    result = ClientFile(
+        path=path,
+        format=fmt,
+        ignored_columns=layout.ignored,
+        unknown_columns=layout.unknown,
+        labels=layout.labels,
+    )
+    if sheets is not None:
+        result.sheet = sheets.chosen
+        result.sheets = list(sheets.visible)
+        result.hidden_sheets = list(sheets.hidden)
+        result.sheet_named = sheets.named
     seen = 0
     base_dir = path.parent
     for number, cells in iterator:
@@ -173,6 +279,14 @@ def _read_table(
                 f"has more than {max_rows:,} client rows; split it into smaller files",
                 path=where,
             )
+        flat = {
+            columns[i]: _cell(cells[i])
+            for i in range(min(len(cells), len(header)))
+            if i in columns and not _blank(cells[i])
+        }
+        client = _client_key(flat.get(("iec",)))
+        if client is not None:
+            result.row_clients[number] = client
         if (
             fmt == "csv"
             and len(cells) > len(header)
@@ -186,48 +300,79 @@ def _read_table(
                 )
             )
             continue
-        flat = {
-            columns[i]: _cell(cells[i])
-            for i in range(min(len(cells), len(header)))
-            if i in columns and not _blank(cells[i])
-        }
-        _add(result, check_record(unflatten(flat), base_dir=base_dir, row=number), number)
+        outcome = check_record(unflatten(flat), base_dir=base_dir, row=number, labels=result.labels)
+        _add(result, outcome, number)
     if seen == 0:
         raise ClientFileError("has a header but no client rows", path=where)
-    if ignored:
-        logger.warning(
-            "{}: ignoring columns that are not client fields: {}",
-            where,
-            ", ".join(repr(c) for c in ignored),
-        )
+    _warn_unknown(where, result.unknown_columns, "columns")
     _check_duplicates(result, unit="rows")
     return result
+
+
+def _client_key(value: Any) -> str | None:
+    """The IEC a cell holds as written, for naming a row that will not run."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = re.sub(r"\s", "", str(value)).upper()
+    return text[:40] or None
+
+
+def _warn_unknown(where: str, unknown: list[UnknownColumn], what: str) -> None:
+    if unknown:
+        logger.warning(
+            "{}: ignoring {} not understood: {}",
+            where,
+            what,
+            ", ".join(str(u) for u in unknown),
+        )
 
 
 def _cell(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def _columns(where: str, header: list[Any], row: int) -> tuple[dict[int, ColumnPath], list[str]]:
-    """Column index → field path; the names of ignored columns. Whole-file checks here."""
+@dataclass
+class _Layout:
+    columns: dict[int, ColumnPath]  # column index → field path
+    ignored: list[str]  # every ignored header
+    unknown: list[UnknownColumn]  # the ignored headers not understood
+    labels: dict[str, str]  # field path → header
+
+
+def _columns(where: str, header: list[Any], row: int) -> _Layout:
+    """Which field each column holds. Whole-file checks here."""
     columns: dict[int, ColumnPath] = {}
     names: dict[ColumnPath, str] = {}
+    where_is: dict[ColumnPath, int] = {}
     ignored: list[str] = []
+    unknown: list[UnknownColumn] = []
     for index, raw in enumerate(header):
-        name = "" if raw is None else str(raw).strip()
+        name = "" if raw is None else " ".join(str(raw).split())
         target = column_path(name) if name else None
         if target is None:
             if name:
                 ignored.append(name)
+                if not is_ignorable(name):
+                    unknown.append(UnknownColumn(name, suggest(name)))
             continue
         if target in names:
-            raise ClientFileError(
-                f"columns '{names[target]}' and '{name}' both mean {'.'.join(map(str, target))}",
-                path=where,
-                row=row,
-            )
-        for other, other_name in names.items():
-            shorter, longer = sorted((other, target), key=len)
+            other = names[target]
+            if is_weak(name) and not is_weak(other):
+                ignored.append(name)  # "Contact No" beside "Mobile No"
+                continue
+            if not (is_weak(other) and not is_weak(name)):
+                raise ClientFileError(
+                    f"columns '{other}' and '{name}' both mean {dotted(target)}",
+                    path=where,
+                    row=row,
+                )
+            ignored.append(other)
+            del columns[where_is[target]]
+            del names[target]
+        for other_path, other_name in names.items():
+            shorter, longer = sorted((other_path, target), key=len)
             if longer[: len(shorter)] == shorter:
                 raise ClientFileError(
                     f"columns '{other_name}' and '{name}' overlap (one is part of the other)",
@@ -235,17 +380,23 @@ def _columns(where: str, header: list[Any], row: int) -> tuple[dict[int, ColumnP
                     row=row,
                 )
         names[target] = name
+        where_is[target] = index
         columns[index] = target
     present = {target[0] for target in names}
     missing = [c for c in REQUIRED_COLUMNS if c not in present]
     if missing:
+        found = ", ".join(repr(n) for n in names.values()) or "none"
+        not_understood = (
+            f"; columns not understood: {', '.join(str(u) for u in unknown)}" if unknown else ""
+        )
         raise ClientFileError(
-            f"missing required columns: {', '.join(missing)}"
-            f" (found: {', '.join(repr(n) for n in names.values()) or 'none'})",
+            f"missing required columns: {', '.join(missing)}{not_understood}"
+            f" (understood: {found}; the names understood are in docs/clients.md)",
             path=where,
             row=row,
         )
-    return columns, ignored
+    labels = {dotted(target): name for target, name in names.items()}
+    return _Layout(columns, ignored, unknown, labels)
 
 
 def _add(
@@ -303,20 +454,26 @@ def _from_yaml(path: Path, text: str, *, max_rows: int) -> ClientFile:
             )
             continue
         flat: dict[ColumnPath, Any] = {}
+        labels: dict[str, str] = {}
         for key, value in item.items():
             target = _yaml_key_path(key)
             if target is None:
                 ignored[str(key)] = None
             elif value is not None:
                 flat[target] = _normalise_nested_keys(value)
-        _add(result, check_record(unflatten(flat), base_dir=path.parent, row=line), line)
+                labels[dotted(target)] = str(key)
+        client = _client_key(flat.get(("iec",)))
+        if client is not None:
+            result.row_clients[line] = client
+        result.labels.update(labels)
+        outcome = check_record(unflatten(flat), base_dir=path.parent, row=line, labels=labels)
+        _add(result, outcome, line)
     if ignored:
         result.ignored_columns = list(ignored)
-        logger.warning(
-            "{}: ignoring keys that are not client fields: {}",
-            where,
-            ", ".join(repr(k) for k in ignored),
-        )
+        result.unknown_columns = [
+            UnknownColumn(k, suggest(k)) for k in ignored if not is_ignorable(k)
+        ]
+    _warn_unknown(where, result.unknown_columns, "keys")
     _check_duplicates(result, unit="lines")
     return result
 
@@ -388,6 +545,7 @@ def _check_duplicates(result: ClientFile, *, unit: str) -> None:
             )
             result.errors.extend(RecordError(message, field="iec", row=r) for r in rows)
             bad.update(rows)
+            result.duplicate_rows.update(rows)
     by_user: dict[str, list[tuple[int, str]]] = {}
     for row, record in result.records:
         if row not in bad and record.portal_user:
@@ -402,6 +560,7 @@ def _check_duplicates(result: ClientFile, *, unit: str) -> None:
             rows = [r for r, _ in entries]
             result.errors.extend(RecordError(message, field="portal_user", row=r) for r in rows)
             bad.update(rows)
+            result.duplicate_rows.update(rows)
     if bad:
         result.records = [(row, rec) for row, rec in result.records if row not in bad]
     result.errors.sort(key=lambda e: e.row or 0)

@@ -2,7 +2,8 @@
 
 ``read_text`` decodes UTF-8 (with or without a byte-order mark), UTF-16 (Excel's "Unicode
 text") or, with a warning, Windows-1252; anything else is a ``ClientFileError``.
-``csv_rows`` and ``xlsx_rows`` yield ``(row number, cells)`` as a spreadsheet numbers them.
+``csv_rows`` and ``xlsx_rows`` yield ``(row number, cells)`` as a spreadsheet numbers them;
+``xlsx_rows`` reads the first visible sheet unless one is named (hidden sheets only then).
 Every failure of the file itself becomes a ``ClientFileError`` naming the path.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +78,22 @@ def csv_rows(path: Path, text: str) -> Iterator[tuple[int, list[Any]]]:
 # --- Excel ----------------------------------------------------------------------------------
 
 
-def xlsx_rows(path: Path, *, sheet: str | None) -> tuple[str, Iterator[tuple[int, list[Any]]]]:
-    """The chosen sheet's name and its rows (numbered as Excel numbers them)."""
+@dataclass
+class Sheets:
+    """The sheet a workbook's rows come from, and the workbook's other sheets."""
+
+    chosen: str
+    visible: list[str]  # worksheets (not charts) a person sees, in workbook order
+    hidden: list[str]  # hidden and "very hidden" worksheets: read only when named
+    named: bool  # the caller named the sheet (else the first visible one was taken)
+
+
+def xlsx_rows(path: Path, *, sheet: str | None) -> tuple[Sheets, Iterator[tuple[int, list[Any]]]]:
+    """The chosen sheet and its rows (numbered as Excel numbers them).
+
+    Without ``sheet``, the first visible worksheet: hidden sheets (lookup lists, old data)
+    are read only when ``sheet`` names one.
+    """
     import openpyxl
 
     where = str(path)
@@ -104,21 +120,35 @@ def xlsx_rows(path: Path, *, sheet: str | None) -> tuple[str, Iterator[tuple[int
             path=where,
         ) from exc
     names = list(book.sheetnames)
+    tables = [n for n in names if hasattr(book[n], "iter_rows")]
+    visible = [n for n in tables if getattr(book[n], "sheet_state", "visible") == "visible"]
+    hidden = [n for n in tables if n not in visible]
     if sheet is None:
-        chosen = names[0] if names else None
+        chosen = visible[0] if visible else None
+        if chosen is None:
+            book.close()
+            listed = ", ".join(repr(n) for n in hidden)
+            raise ClientFileError(
+                "has no visible sheet to read"
+                + (f"; name a hidden one with --sheet ({listed})" if hidden else ""),
+                path=where,
+            )
     else:
         chosen = next((n for n in names if n == sheet), None) or next(
             (n for n in names if n.strip().lower() == sheet.strip().lower()), None
         )
     if chosen is None:
         book.close()
-        listed = ", ".join(repr(n) for n in names) or "none"
+        shown = [n for n in names if n not in hidden]
+        listed = ", ".join(repr(n) for n in shown) or "none"
+        if hidden:
+            listed += "; hidden: " + ", ".join(repr(n) for n in hidden)
         raise ClientFileError(f"has no sheet {sheet!r} (sheets: {listed})", path=where)
     worksheet = book[chosen]
     if not hasattr(worksheet, "iter_rows"):
         book.close()
         raise ClientFileError(f"sheet {chosen!r} is a chart, not a table", path=where)
-    return chosen, _xlsx_iter(where, book, worksheet)
+    return Sheets(chosen, visible, hidden, sheet is not None), _xlsx_iter(where, book, worksheet)
 
 
 def _xlsx_iter(where: str, book: Any, worksheet: Any) -> Iterator[tuple[int, list[Any]]]:

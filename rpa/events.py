@@ -6,7 +6,10 @@ Listeners must be quick. An ordinary listener that raises is logged and detached
 broken observer (a progress display) cannot fail a job. A *critical* listener's error
 propagates out of ``emit`` instead: the journal is one, because the intent to submit must
 be on disk before the engine submits, and a job must stop if it cannot be recorded. No
-event carries a secret: values that came from secrets are masked before an event is built.
+event carries a secret: error texts are masked (of the job's own secrets, ``rpa.masking``)
+when an event is built, and a result cannot hold one (a playbook passes secrets only whole,
+to the page). An event is a record: the engine emits it ``verbatim``, so a listener that
+masks what it writes leaves its acks, paths and dates as they are.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Logging with loguru: a readable console and a JSON-lines file, both masked.
 
-Every record passes through ``masking.mask`` before it is written anywhere, so a secret
-registered with ``rpa.masking`` never reaches a log sink, whatever a caller formats.
+Every record passes through ``masking.mask`` before it is written anywhere: a record made
+while a job runs is masked of that job's secrets (``rpa.masking``: its secret scope, never
+another job's), one made outside any job of the process's own. Tracebacks are written
+without the values of variables (``diagnose=False``): a frame's locals may hold a PIN.
 """
 
 from __future__ import annotations
@@ -37,7 +39,14 @@ def _mask_record(record: Record) -> bool:
 def configure_logging(*, level: str = "INFO", logs_dir: Path | None = None) -> Path | None:
     """Replace loguru's sinks with ours; return the JSON-lines file's path, if any."""
     logger.remove()
-    logger.add(sys.stderr, level=level, format=CONSOLE_FORMAT, filter=_mask_record, colorize=None)
+    logger.add(
+        sys.stderr,
+        level=level,
+        format=CONSOLE_FORMAT,
+        filter=_mask_record,
+        colorize=None,
+        diagnose=False,
+    )
     if logs_dir is None:
         return None
     logs_dir.mkdir(parents=True, exist_ok=True)
@@ -47,6 +56,7 @@ def configure_logging(*, level: str = "INFO", logs_dir: Path | None = None) -> P
         level="DEBUG",
         serialize=True,
         filter=_mask_record,
+        diagnose=False,
         rotation="20 MB",
         retention=5,
         enqueue=False,

@@ -24,6 +24,10 @@ from pydantic import (
 from rpa.identifiers import parse_email, parse_ifsc, parse_mobile, parse_pin
 
 MAX_PDF_BYTES = 5 * 1024 * 1024  # the portal's upload limit [G]
+CHANGES_EMAIL_AND_MOBILE = (
+    "changes cannot modify both email and mobile at once (the portal refuses it); "
+    "change one, then the other in a later run"
+)
 
 
 # --- field coercion shared by every model ----------------------------------------------------
@@ -134,10 +138,7 @@ class Changes(RecordModel):
     @model_validator(mode="after")
     def _not_email_and_mobile(self) -> Changes:
         if self.email is not None and self.mobile is not None:
-            raise ValueError(
-                "changes cannot modify both email and mobile at once (the portal refuses it); "
-                "change one, then the other in a later run"
-            )
+            raise ValueError(CHANGES_EMAIL_AND_MOBILE)
         return self
 
     def is_empty(self) -> bool:

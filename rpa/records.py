@@ -48,6 +48,7 @@ from rpa.identifiers import (
 )
 from rpa.masking import register_secret
 from rpa.record_parts import (
+    CHANGES_EMAIL_AND_MOBILE,
     Address,
     Bank,
     Branch,
@@ -80,6 +81,19 @@ _SIGN_ALIASES = {
     "aadharesign": SignWith.AADHAAR,
     "esign": SignWith.AADHAAR,
 }
+
+
+def parse_sign_with(value: Any) -> SignWith:
+    """``DSC``, ``Aadhar``, ``Aadhaar eSign``... as a ``SignWith``; ``ValueError`` otherwise."""
+    if isinstance(value, SignWith):
+        return value
+    text = as_text(value, "sign_with")
+    if text is None:
+        raise ValueError("sign_with is required (dsc or aadhaar)")
+    found = _SIGN_ALIASES.get(re.sub(r"[^a-z]", "", text.lower()))
+    if found is None:
+        raise ValueError(f"sign_with must be dsc or aadhaar, got '{text}'")
+    return found
 
 
 # --- the record ------------------------------------------------------------------------------
@@ -135,15 +149,7 @@ class ClientRecord(RecordModel):
     @field_validator("sign_with", mode="before")
     @classmethod
     def _sign_with(cls, value: Any) -> SignWith:
-        if isinstance(value, SignWith):
-            return value
-        text = as_text(value, "sign_with")
-        if text is None:
-            raise ValueError("sign_with is required (dsc or aadhaar)")
-        found = _SIGN_ALIASES.get(re.sub(r"[^a-z]", "", text.lower()))
-        if found is None:
-            raise ValueError(f"sign_with must be dsc or aadhaar, got '{text}'")
-        return found
+        return parse_sign_with(value)
 
     @field_validator("aadhaar", mode="after")
     @classmethod
@@ -174,46 +180,17 @@ class ClientRecord(RecordModel):
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> ClientRecord:
-        problems: list[tuple[str, str]] = []
-        if not self.iec.isdigit() and self.iec != self.pan:
-            problems.append(
-                (
-                    "iec",
-                    f"IEC '{self.iec}' has the form of a PAN but PAN is '{self.pan}'; "
-                    "since 2020 a new IEC is the firm's PAN",
-                )
-            )
-        letter = self.pan[3]
-        if self.nature_of_concern is not None:
-            allowed = PAN_TYPES_FOR_CONCERN[self.nature_of_concern]
-            if letter not in allowed:
-                problems.append(
-                    (
-                        "nature_of_concern",
-                        f"PAN's 4th letter '{letter}' means {HOLDER_TYPES[letter]}, "
-                        f"but nature of concern is '{self.nature_of_concern.value}'",
-                    )
-                )
-        if self.sign_with is SignWith.DSC:
-            if self.dsc_token is None:
-                problems.append(
-                    ("dsc_token", "sign_with is dsc, so dsc_token (the token's name) is required")
-                )
-            if self.dsc_pin is None:
-                problems.append(
-                    (
-                        "dsc_pin",
-                        "sign_with is dsc, so dsc_pin (a reference like env:PIN) is required",
-                    )
-                )
-        elif self.aadhaar is None:
-            problems.append(
-                (
-                    "aadhaar",
-                    "sign_with is aadhaar, so aadhaar (a reference to the Aadhaar number or VID, "
-                    "like env:NAME) is required",
-                )
-            )
+        context = info.context if isinstance(info.context, dict) else {}
+        problems = cross_field_problems(
+            iec=self.iec,
+            pan=self.pan,
+            concern=self.nature_of_concern,
+            sign_with=self.sign_with,
+            has_token=self.dsc_token is not None,
+            has_pin=self.dsc_pin is not None,
+            has_aadhaar=self.aadhaar is not None,
+            labels=context.get("labels") or {},
+        )
         if problems:
             raise PydanticCustomError(
                 "record_consistency",
@@ -228,6 +205,7 @@ class ClientRecord(RecordModel):
     def _warn_literals(self, info: ValidationInfo) -> None:
         context = info.context if isinstance(info.context, dict) else {}
         where = f", row {context['row']}" if context.get("row") is not None else ""
+        labels = context.get("labels") or {}
         for name, ref in self.secret_refs().items():
             if ref.is_literal:
                 logger.warning(
@@ -236,7 +214,7 @@ class ClientRecord(RecordModel):
                     self.iec,
                     self.firm_name,
                     where,
-                    name,
+                    field_name(labels, name, name),
                 )
 
     # --- for the rest of the agent ---------------------------------------------------------
@@ -285,18 +263,165 @@ class ClientRecord(RecordModel):
         return data
 
 
+# --- problems across fields ------------------------------------------------------------------
+
+
+def field_name(labels: Mapping[str, str], field: str, default: str) -> str:
+    """How a message names ``field``: the file's own header for it, else ``default``.
+
+    A header that is the field's name as documented (``dob``, ``changes.address.pin``)
+    keeps the default (``IEC``, not ``iec``).
+    """
+    label = labels.get(field)
+    return default if not label or label.strip() == field else label
+
+
+def cross_field_problems(
+    *,
+    iec: str | None,
+    pan: str | None,
+    concern: NatureOfConcern | None,
+    sign_with: SignWith | None,
+    has_token: bool,
+    has_pin: bool,
+    has_aadhaar: bool,
+    labels: Mapping[str, str],
+) -> list[tuple[str, str]]:
+    """(field, message) for each rule between fields that the values break.
+
+    ``None`` is a value not known (absent, or itself refused): rules needing it are skipped.
+    """
+
+    def name(field: str, default: str | None = None) -> str:
+        return field_name(labels, field, default or field)
+
+    problems: list[tuple[str, str]] = []
+    if iec is not None and pan is not None and not iec.isdigit() and iec != pan:
+        problems.append(
+            (
+                "iec",
+                f"{name('iec', 'IEC')} '{iec}' has the form of a PAN but {name('pan', 'PAN')} "
+                f"is '{pan}'; since 2020 a new IEC is the firm's PAN",
+            )
+        )
+    if pan is not None and concern is not None:
+        letter = pan[3]
+        if letter not in PAN_TYPES_FOR_CONCERN[concern]:
+            problems.append(
+                (
+                    "nature_of_concern",
+                    f"{name('pan', 'PAN')}'s 4th letter '{letter}' means {HOLDER_TYPES[letter]}, "
+                    f"but {name('nature_of_concern', 'nature of concern')} is '{concern.value}'",
+                )
+            )
+    if sign_with is SignWith.DSC:
+        if not has_token:
+            problems.append(
+                (
+                    "dsc_token",
+                    f"{name('sign_with')} is dsc, so {name('dsc_token')} (the token's name) "
+                    "is required",
+                )
+            )
+        if not has_pin:
+            problems.append(
+                (
+                    "dsc_pin",
+                    f"{name('sign_with')} is dsc, so {name('dsc_pin')} (a reference like "
+                    "env:PIN) is required",
+                )
+            )
+    elif sign_with is SignWith.AADHAAR and not has_aadhaar:
+        problems.append(
+            (
+                "aadhaar",
+                f"{name('sign_with')} is aadhaar, so {name('aadhaar')} (a reference to the "
+                "Aadhaar number or VID, like env:NAME) is required",
+            )
+        )
+    return problems
+
+
+def _given(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _other_problems(
+    data: Mapping[str, Any], refused: set[str], labels: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """The rules between fields, on a record some of whose fields were refused.
+
+    Pydantic checks them only once every field is valid; a consultant wants every problem
+    of a row at once. Fields in ``refused`` count as unknown (their problem is reported).
+    """
+
+    def known(field: str, parse: Any) -> Any:
+        if field in refused or not _given(data.get(field)):
+            return None
+        try:
+            return parse(data[field])
+        except (ValueError, TypeError):
+            return None
+
+    def has(field: str) -> bool:
+        return field in refused or _given(data.get(field))
+
+    problems = cross_field_problems(
+        iec=known("iec", lambda v: parse_iec(as_text(v, "iec") or "")),
+        pan=known("pan", lambda v: parse_pan(as_text(v, "pan") or "")),
+        concern=known(
+            "nature_of_concern", lambda v: parse_nature_of_concern(as_text(v, "nature") or "")
+        ),
+        sign_with=known("sign_with", parse_sign_with),
+        has_token=has("dsc_token"),
+        has_pin=has("dsc_pin"),
+        has_aadhaar=has("aadhaar"),
+        labels=labels,
+    )
+    changes = data.get("changes")
+    if (
+        "changes" not in refused
+        and isinstance(changes, Mapping)
+        and _given(changes.get("email"))
+        and _given(changes.get("mobile"))
+    ):
+        problems.append(("changes", CHANGES_EMAIL_AND_MOBILE))
+    return problems
+
+
 # --- building records, with problems a consultant can read -----------------------------------
 
 
 def check_record(
-    data: Mapping[str, Any], *, base_dir: Path | None = None, row: int | None = None
+    data: Mapping[str, Any],
+    *,
+    base_dir: Path | None = None,
+    row: int | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[ClientRecord | None, list[RecordError]]:
-    """Validate one record: the record and no problems, or ``None`` and every problem."""
-    context = {"base_dir": base_dir, "row": row}
+    """Validate one record: the record and no problems, or ``None`` and every problem.
+
+    ``labels`` maps field paths (``dob``, ``changes.address.pin``) to the file's own names
+    for them (``Date of Incorporation``); messages use those names.
+    """
+    names = dict(labels or {})
+    context = {"base_dir": base_dir, "row": row, "labels": names}
     try:
         return ClientRecord.model_validate(dict(data), context=context), []
     except ValidationError as exc:
-        return None, problems_of(exc, row=row)
+        problems = problems_of(exc, row=row, labels=names)
+        if not any(e["type"] == "record_consistency" for e in exc.errors()):
+            # A field with a problem of its own is not judged again; ``changes`` only when
+            # it is refused as a whole (its parts' problems leave email vs mobile to check).
+            refused = {
+                str(p.field).split(".")[0]
+                for p in problems
+                if p.field and not p.field.startswith("changes.")
+            }
+            problems.extend(
+                RecordError(m, field=f, row=row) for f, m in _other_problems(data, refused, names)
+            )
+        return None, problems
 
 
 def parse_record(
@@ -320,9 +445,39 @@ _BUILTIN_MESSAGES = {
     "date_type": "{field} must be a date",
 }
 
+# How messages name a field when not by its own name ("IEC must be 10 characters").
+_SUBJECTS = {
+    "iec": "IEC",
+    "pan": "PAN",
+    "nature_of_concern": "nature of concern",
+    "pin": "PIN code",
+    "ifsc": "IFSC",
+    "account_number": "bank account number",
+}
 
-def problems_of(exc: ValidationError, *, row: int | None = None) -> list[RecordError]:
-    """Turn pydantic's errors into ``RecordError``s whose messages never echo an input."""
+
+def _relabel(message: str, field: str | None, labels: Mapping[str, str]) -> str:
+    """``dob must be a date`` → ``Date of Incorporation must be a date`` (the file's header)."""
+    if field is None:
+        return message
+    last = field.rsplit(".", 1)[-1]
+    label = field_name(labels, field, "")
+    if not label:
+        return message
+    for subject in dict.fromkeys((field, _SUBJECTS.get(last), last)):
+        if subject and message.startswith((f"{subject} ", f"{subject}:")):
+            return label + message[len(subject) :]
+    return message
+
+
+def problems_of(
+    exc: ValidationError, *, row: int | None = None, labels: Mapping[str, str] | None = None
+) -> list[RecordError]:
+    """Turn pydantic's errors into ``RecordError``s whose messages never echo an input.
+
+    Fields keep their paths (``RecordError.field``); messages name them as ``labels`` does.
+    """
+    names = labels or {}
     problems: list[RecordError] = []
     for error in exc.errors(include_input=False, include_url=False):
         loc = tuple(error["loc"])
@@ -330,7 +485,7 @@ def problems_of(exc: ValidationError, *, row: int | None = None) -> list[RecordE
         field = ".".join(str(p + 1) if isinstance(p, int) else p for p in loc) or None
         kind = error["type"]
         ctx = error.get("ctx") or {}
-        if kind == "record_consistency":
+        if kind == "record_consistency":  # already worded with the file's names
             problems.extend(RecordError(m, field=f, row=row) for f, m in ctx["problems"])
             continue
         if kind == "value_error":
@@ -344,7 +499,7 @@ def problems_of(exc: ValidationError, *, row: int | None = None) -> list[RecordE
             )
         else:
             message = f"{field or 'the record'}: {error['msg']}"
-        problems.append(RecordError(message, field=field, row=row))
+        problems.append(RecordError(_relabel(message, field, names), field=field, row=row))
     return problems
 
 
@@ -381,7 +536,10 @@ __all__ = [
     "SecretField",
     "SignWith",
     "check_record",
+    "cross_field_problems",
+    "field_name",
     "parse_date",
     "parse_record",
+    "parse_sign_with",
     "problems_of",
 ]

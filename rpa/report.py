@@ -2,6 +2,9 @@
 
 Per client: the outcome, acknowledgement number, certificate path and SHA-256, duration,
 and the error with its screenshot (embedded in the HTML). Totals and a chart of outcomes.
+Rows of the client file that were not run (refused as bad, or duplicates: the batch's
+``not_run`` option) are lines too, outcome ``not-run`` with their row and reason, and count
+in the totals.
 Result keys read from a job's result: ``ack_number``, ``certificate_path``,
 ``certificate_sha256`` (the DGFT playbooks declare these outputs).
 """
@@ -18,12 +21,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from rpa.events import Outcome
 from rpa.journal import BatchRow, JobRow, Journal
 
-OUTCOME_ORDER = [o.value for o in Outcome] + ["pending", "running"]
+NOT_RUN = "not-run"  # a row of the client file refused before the batch (bad or duplicate)
+OUTCOME_ORDER = [o.value for o in Outcome] + ["pending", "running", NOT_RUN]
 OUTCOME_COLOURS = {
     "ok": "#2e7d32",
     "changed": "#1565c0",
@@ -33,8 +35,10 @@ OUTCOME_COLOURS = {
     "interrupted": "#757575",
     "pending": "#9e9e9e",
     "running": "#00838f",
+    NOT_RUN: "#5d4037",
 }
 MAX_EMBEDDED_SCREENSHOT = 3 * 1024 * 1024
+NOT_RUN_OPTION = "not_run"  # the batch option listing them: [{row, client, reason, duplicate}]
 
 
 class ReportFormat(StrEnum):
@@ -45,7 +49,7 @@ class ReportFormat(StrEnum):
 
 @dataclass(frozen=True)
 class ReportLine:
-    job_id: str
+    job_id: str | None  # None: a row not run
     client: str | None
     row: int | None
     outcome: str
@@ -94,13 +98,41 @@ def _line(journal: Journal, job: JobRow) -> ReportLine:
     )
 
 
+def _not_run_line(entry: Any) -> ReportLine | None:
+    """A row the batch refused, as the batch's options record it (``not_run``)."""
+    if not isinstance(entry, dict):
+        return None
+    row = entry.get("row")
+    duplicate = bool(entry.get("duplicate"))
+    return ReportLine(
+        job_id=None,
+        client=_str_or_none(entry.get("client")),
+        row=row if isinstance(row, int) else None,
+        outcome=NOT_RUN,
+        ack_number=None,
+        certificate_path=None,
+        certificate_sha256=None,
+        duration_s=None,
+        error=_str_or_none(entry.get("reason")) or "refused by the client-file check",
+        error_kind="client-file",
+        error_code="DUPLICATE_ROW" if duplicate else "BAD_ROW",
+        error_step=None,
+        screenshot=None,
+    )
+
+
 def build_report(journal: Journal, batch_id: str) -> Report:
-    """The report of ``batch_id``: the latest job per client (replays supersede)."""
+    """The report of ``batch_id``: the latest job per client (replays supersede), and the
+    rows not run, in the client file's row order."""
     batch = journal.batch(batch_id)
     latest: dict[str, JobRow] = {}
     for job in journal.jobs(batch_id=batch_id):
         latest[job.client or job.id] = job
-    return Report(batch, [_line(journal, job) for job in latest.values()])
+    lines = [_line(journal, job) for job in latest.values()]
+    not_run = batch.options.get(NOT_RUN_OPTION) or []
+    lines.extend(line for line in map(_not_run_line, not_run) if line is not None)
+    lines.sort(key=lambda line: (line.row is None, line.row or 0))
+    return Report(batch, lines)
 
 
 def render_json(report: Report) -> str:
@@ -147,6 +179,8 @@ def _chart(totals: dict[str, int]) -> list[dict[str, Any]]:
 
 
 def render_html(report: Report) -> str:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
     env = Environment(
         loader=PackageLoader("rpa", "templates"),
         autoescape=select_autoescape(["html", "j2"]),

@@ -11,8 +11,9 @@ A client file never has to hold a secret. Its secret fields hold a *reference*:
 Anything else is a *literal*: accepted, with a warning, because it puts the secret in the file.
 
 ``SecretRef`` keeps the reference, never the resolved value. ``resolve()`` reads the value
-when it is needed, registers it with ``rpa.masking`` so that no log, report or journal row
-can show it, and returns it. ``str()``, ``repr()`` and pydantic serialisation show the
+when it is needed, registers it in the current secret scope (``rpa.masking``: the running
+job's, so its error texts and log records are masked of it, and no other job's are), and
+returns it. ``str()``, ``repr()`` and pydantic serialisation show the
 reference (``env:DEMO_PORTAL_PASSWORD``) or ``<literal>``, never a value. ``SecretError``
 messages name the reference, never the secret.
 """
@@ -64,10 +65,10 @@ class SecretRef:
         self.kind = kind
         self.target = target
         self.base_dir = base_dir
+        # A literal is not registered here: loading a client file is not running its job,
+        # and a value registered outside a job would mask the process's own text
+        # (``rpa.masking``). It is registered, like any secret, when resolved.
         self._literal = literal
-        if literal is not None:
-            # The value is in memory from now on: mask it everywhere at once.
-            register_secret(literal)
 
     @classmethod
     def parse(cls, text: str, *, base_dir: Path | None = None) -> SecretRef:
@@ -107,7 +108,8 @@ class SecretRef:
         return self.kind is SecretKind.LITERAL
 
     def resolve(self) -> str:
-        """The secret's value, registered with ``rpa.masking``. Raises ``SecretError``."""
+        """The secret's value, registered in the current secret scope (``rpa.masking``).
+        Raises ``SecretError``."""
         if self.kind is SecretKind.LITERAL:
             value = self._literal or ""
         elif self.kind is SecretKind.ENV:

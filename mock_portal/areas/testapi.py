@@ -112,6 +112,7 @@ def normalise_iec(item: dict[str, Any]) -> dict[str, Any]:
         return None if value in (None, "") else date.fromisoformat(str(value)[:10]).isoformat()
 
     address = dict(item.get("address") or {})
+    banks = state.seed_banks(item)
     record = {
         "iec": str(item["iec"]).upper(),
         "pan": str(item["pan"]).upper(),
@@ -132,7 +133,9 @@ def normalise_iec(item: dict[str, Any]) -> dict[str, Any]:
         "contacts_verified_on": day(item.get("contacts_verified_on")),
         "linked_user": (item.get("linked_user") or None) and str(item["linked_user"]).lower(),
         "branches": [dict(b) for b in item.get("branches") or []],
-        "bank": dict(item.get("bank") or {}),
+        "banks": banks,
+        "bank": dict(banks[0]) if banks else {},  # the first account (the e-IEC prints it)
+        "npci_accounts": state.seed_npci_accounts(item),
         "directors": [dict(d) for d in item.get("directors") or []],
         "sez": item.get("sez", "No"),
         "eou": item.get("eou", "No"),

@@ -1,26 +1,49 @@
 """Update IEC: the annual update / modification application.
 
 Update/Modify IEC → Start Fresh Application → (OTP re-verification of mobile and email when
-they were last verified more than a year ago) → sections, each validated server-side in
-turn (``wording.SECTIONS``) → Preview → Sign and Submit (DSC or Aadhaar eSign) →
-acknowledgement. "No change in IEC details – confirm" jumps from the first section straight
-to the Preview. The draft lives in the ``drafts`` table, one per user.
+they were last verified more than a year ago) → the form's sections (tabs,
+``wording.SECTIONS``), each saved in turn with ``handleRequest&direction=next`` and
+validated by the server [S: PORTAL.md section 6]; the first save gives the application its
+number and draft id (``#applicationNumber``, ``#draftId``) → the Declaration (the check
+box, Place and Date) → Sign and Submit (DSC or Aadhaar eSign) → acknowledgement.
+
+Documents are uploaded inside the sections they belong to (``/CP/Upload``); State and
+District are filled from the PIN Code (``pincodeData``). The one-click "No change in IEC
+details – confirm" exists only behind the option ``no_change_button`` (``create_app`` or
+``POST /__mock__/options``): no source shows it on the real portal. The draft lives in the
+``drafts`` table, one per user.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
-from starlette.responses import Response
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
-from mock_portal import rules, signing, state, wording
+from mock_portal import pincodes, rules, signing, state, wording
+from mock_portal.areas import testapi
 from mock_portal.areas.dashboard import describe
-from mock_portal.areas.update_form import SAVERS, changes, new_draft
+from mock_portal.areas.update_form import (
+    DOC_FIELDS,
+    DRAFT_VERSION,
+    SAVERS,
+    bank_verification,
+    changes,
+    choices,
+    new_draft,
+    number_draft,
+    save_declaration,
+    upload_document,
+)
 from mock_portal.areas.update_form import apply as apply_draft
-from mock_portal.web import DASHBOARD_URL, Ctx, action
+from mock_portal.web import DASHBOARD_URL, Ctx, _dispatch, action, web_url
 
 SECTION_KEYS = [key for key, _ in wording.SECTIONS]
 SECTION_TITLES = dict(wording.SECTIONS)
+LAST = SECTION_KEYS[-1]  # the declaration, where the application is signed
 
 CRUMBS: list[tuple[str, str | None]] = [
     ("Home", "/CP/"),
@@ -29,24 +52,39 @@ CRUMBS: list[tuple[str, str | None]] = [
     ("Update IEC", None),
 ]
 
+#: Mock options (``POST /__mock__/options``; reset with the rest of the state).
+OPTION_KEYS = {"no_change_button"}
+
+
+def no_change_button(ctx: Ctx) -> bool:
+    """The unconfirmed one-click "no change" button: ``create_app(no_change_button=True)``
+    or the test API's option."""
+    if getattr(ctx.request.app.state, "no_change_button", False):
+        return True
+    return bool((state.get_meta(ctx.conn, "options") or {}).get("no_change_button"))
+
 
 def _record_and_draft(ctx: Ctx) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     record = state.iec_of_user(ctx.conn, ctx.email)
     draft = state.get_draft(ctx.conn, ctx.email)
-    if record is None or draft is None or draft["iec"] != record["iec"]:
+    if (
+        record is None
+        or draft is None
+        or draft["iec"] != record["iec"]
+        or draft.get("version") != DRAFT_VERSION
+    ):
         return record, None
     return record, draft
 
 
 def _landing(ctx: Ctx, *, error: str = "", message: str = "") -> Response:
-    record = state.iec_of_user(ctx.conn, ctx.email)
-    draft = state.get_draft(ctx.conn, ctx.email) if record else None
+    record, draft = _record_and_draft(ctx)
     return ctx.render(
         "update/landing.html",
         title="Update IEC",
         breadcrumb=CRUMBS,
         iec=describe(ctx.conn, record, ctx.now.date()) if record else None,
-        has_draft=draft is not None and record is not None and draft["iec"] == record["iec"],
+        has_draft=draft is not None,
         error=error or ("" if record else wording.NO_IEC_LINKED),
         message=message,
     )
@@ -86,11 +124,11 @@ def _next_page(
     if not draft["verified"]:
         return _verify_page(ctx, record)
     if draft["no_change"]:
-        return _section(ctx, record, draft, "preview", message=message)
+        return _section(ctx, record, draft, LAST, message=message)
     for key in SECTION_KEYS:
         if key not in draft["done"]:
             return _section(ctx, record, draft, key, message=message)
-    return _section(ctx, record, draft, "preview", message=message)
+    return _section(ctx, record, draft, LAST, message=message)
 
 
 # --- contact re-verification ------------------------------------------------------------------
@@ -189,42 +227,59 @@ def _section(
         error=error,
         message=message,
         changes=changes(record, draft),
-        natures=wording.NATURES_OF_CONCERN,
-        categories=wording.EXPORTER_CATEGORIES,
+        natures=choices(wording.NATURES_OF_CONCERN, record, "natureOfConcern"),
+        categories=choices(wording.EXPORTER_CATEGORIES, record, "exporterCategory"),
         designations=wording.DESIGNATIONS,
-        states=wording.STATES,
+        documents={field: label for field, label, _, _ in DOC_FIELDS},
+        no_change_button=no_change_button(ctx),
+        save_url=web_url("handleRequest", direction="next", section=key),
         **extra,
     )
 
 
 def _allowed(draft: dict[str, Any], key: str) -> bool:
-    if key == "preview" and draft["no_change"]:
+    if key == LAST and draft["no_change"]:
         return True
     index = SECTION_KEYS.index(key)
     return all(k in draft["done"] for k in SECTION_KEYS[:index])
 
 
-@action("updateSection")
+@action("updateSection", methods=("GET",))
 async def update_section(ctx: Ctx) -> Response:
+    """Open a section (tab): one already saved, or the next to fill."""
     record, draft = _record_and_draft(ctx)
     if record is None or draft is None:
         return _landing(ctx)
     if not draft["verified"]:
         return _verify_page(ctx, record)
-    key = ctx.field("section") or "general"
+    key = ctx.field("section")
     if key not in SECTION_KEYS or not _allowed(draft, key):
         return _next_page(ctx, record, draft)
-    if ctx.method == "GET" or key == "preview":
-        return _section(ctx, record, draft, key)
-    saver = SAVERS[key]
-    outcome = await saver(ctx, record, draft)
-    if outcome is not None:  # stay on the section: an error or an add/remove
+    return _section(ctx, record, draft, key)
+
+
+@action("handleRequest", methods=("POST",))
+async def handle_request(ctx: Ctx) -> Response:
+    """Save a section and go on (``direction=next``); the declaration's save signs."""
+    record, draft = _record_and_draft(ctx)
+    if record is None or draft is None:
+        return _landing(ctx)
+    if not draft["verified"]:
+        return _verify_page(ctx, record)
+    key = ctx.field("section")
+    if key not in SECTION_KEYS or not _allowed(draft, key) or ctx.field("direction") != "next":
+        return _next_page(ctx, record, draft)
+    if key == LAST:
+        return _declare_and_sign(ctx, record, draft)
+    outcome = await SAVERS[key](ctx, record, draft)
+    if outcome is not None:  # stay on the section: an error, or an add/remove
         error, message = outcome
         state.put_draft(ctx.conn, ctx.email, draft)
         return _section(ctx, record, draft, key, error=error, message=message)
     if key not in draft["done"]:
         draft["done"].append(key)
     draft["no_change"] = False
+    number_draft(ctx, draft)
     state.put_draft(ctx.conn, ctx.email, draft)
     nxt = SECTION_KEYS[SECTION_KEYS.index(key) + 1]
     message = wording.SECTION_SAVED.format(section=SECTION_TITLES[key])
@@ -233,33 +288,64 @@ async def update_section(ctx: Ctx) -> Response:
 
 @action("noChangeConfirm", methods=("POST",))
 async def no_change_confirm(ctx: Ctx) -> Response:
+    """The one-click "no change" (only with the option ``no_change_button``)."""
     record, draft = _record_and_draft(ctx)
     if record is None or draft is None:
         return _landing(ctx)
+    if not no_change_button(ctx):
+        return _next_page(ctx, record, draft)
     fresh = new_draft(record, ctx.now)
     fresh.update(verified=draft["verified"], no_change=True)
+    number_draft(ctx, fresh)
     state.put_draft(ctx.conn, ctx.email, fresh)
-    return _section(ctx, record, fresh, "preview", message=wording.NO_CHANGE_DONE)
+    return _section(ctx, record, fresh, LAST, message=wording.NO_CHANGE_DONE)
 
 
-# --- sign and submit ----------------------------------------------------------------------------
+@action("pincodeData")
+async def pincode_data(ctx: Ctx) -> Response:
+    """The state and district of a PIN Code, for the form's script (JSON)."""
+    pin = ctx.field("pinCode")
+    known = pincodes.lookup(pin)
+    if known is None:
+        return ctx.json({"pinCode": pin, "error": wording.FIELD_INVALID.format(field="PIN Code")})
+    return ctx.json({"pinCode": pin, "state": known.state, "district": known.district})
 
 
-@action("submitUpdate", methods=("POST",))
-async def submit_update(ctx: Ctx) -> Response:
+@action("Upload", methods=("POST",))
+async def upload(ctx: Ctx) -> Response:
+    """A document uploaded inside its section (``/CP/Upload``, multipart): JSON."""
     record, draft = _record_and_draft(ctx)
     if record is None or draft is None:
-        return _landing(ctx)
-    if not _allowed(draft, "preview"):
-        return _next_page(ctx, record, draft)
+        return ctx.json({"error": wording.NO_OPEN_APPLICATION}, status=409)
+    error, message = await upload_document(ctx, draft)
+    if error:
+        return ctx.json({"error": error})
+    state.put_draft(ctx.conn, ctx.email, draft)
+    field = ctx.field("docType")
+    return ctx.json(
+        {"docType": field, "name": draft["documents"][field]["name"], "message": message}
+    )
+
+
+async def upload_endpoint(request: Request) -> Response:
+    return await _dispatch(request, public_endpoint=False, name_override="Upload")
+
+
+# --- declare, sign and submit --------------------------------------------------------------------
+
+
+def _declare_and_sign(ctx: Ctx, record: dict[str, Any], draft: dict[str, Any]) -> Response:
     if rules.blocking_application(ctx.conn, record["iec"], ctx.now.date()):
         return _landing(ctx, error=wording.ALREADY_SUBMITTED)
-    if ctx.field("declaration") != "on":
-        return _section(ctx, record, draft, "preview", error=wording.DECLARATION_REQUIRED)
+    problem = save_declaration(ctx, draft)
+    number_draft(ctx, draft)
+    state.put_draft(ctx.conn, ctx.email, draft)
+    if problem:
+        return _section(ctx, record, draft, LAST, error=problem)
     method = ctx.field("signMethod")
     if method == "dsc":
         sign = signing.new_sign_request(ctx, "update", record["iec"])
-        return _section(ctx, record, draft, "preview", sign=sign)
+        return _section(ctx, record, draft, LAST, sign=sign)
     if method == "aadhaar":
         signers = [{"name": record["name_as_per_pan"], "yob": int(record["dob"][:4])}]
         signers += [
@@ -274,7 +360,7 @@ async def submit_update(ctx: Ctx) -> Response:
             signers=signers,
             description=f"Application for update of IEC {record['iec']}",
         )
-    return _section(ctx, record, draft, "preview", error=wording.SIGN_METHOD_REQUIRED)
+    return _section(ctx, record, draft, LAST, error=wording.SIGN_METHOD_REQUIRED)
 
 
 @action("updateDscSubmit", methods=("POST",))
@@ -285,7 +371,7 @@ async def update_dsc_submit(ctx: Ctx) -> Response:
     problem = signing.verify_dsc(ctx, "update", record)
     if problem:
         sign = signing.new_sign_request(ctx, "update", record["iec"])
-        return _section(ctx, record, draft, "preview", error=problem, sign=sign, autostart=False)
+        return _section(ctx, record, draft, LAST, error=problem, sign=sign, autostart=False)
     return _complete(ctx, record, draft, "dsc")
 
 
@@ -309,8 +395,7 @@ def _complete(
     if rules.blocking_application(ctx.conn, record["iec"], today):
         return _landing(ctx, error=wording.ALREADY_SUBMITTED)
     changed = changes(record, draft)
-    account = draft["bank"].get("accountNumber", "")
-    bank_status = wording.bank_status_for(account)
+    bank_status, remarks = bank_verification(record, draft)
     needs_ra = any(k in changed for k in ("nature_of_concern", "directors"))
     if bank_status == wording.BANK_FAILED:
         status = wording.APP_DEFICIENT
@@ -329,6 +414,9 @@ def _complete(
         status=status,
         bank_status=bank_status,
         changes=changed,
+        ack=draft.get("application_number"),
+        remarks=remarks,
+        declaration=draft["declaration"],
     )
     if status == wording.APP_APPROVED:
         apply_draft(record, draft)
@@ -337,13 +425,7 @@ def _complete(
         state.put_iec(ctx.conn, record)
     state.delete_draft(ctx.conn, ctx.email)
     ctx.data["last_ack"] = ack
-    return ctx.redirect(web_url_ack(ack))
-
-
-def web_url_ack(ack: str) -> str:
-    from mock_portal.web import web_url
-
-    return web_url("acknowledgement", ack=ack)
+    return ctx.redirect(web_url("acknowledgement", ack=ack))
 
 
 @action("acknowledgement", methods=("GET",))
@@ -365,3 +447,23 @@ async def acknowledgement(ctx: Ctx) -> Response:
         iec=describe(ctx.conn, record, ctx.now.date()) if record else None,
         message=wording.SUBMIT_SUCCESS,
     )
+
+
+# --- mock options (test mode) ----------------------------------------------------------------
+
+
+async def options(request: Request, conn: sqlite3.Connection) -> Response:
+    """``POST /__mock__/options {"no_change_button": true}``; ``GET`` reads them."""
+    if request.method == "POST":
+        body = await request.json()
+        unknown = set(body) - OPTION_KEYS
+        if unknown:
+            raise ValueError(f"unknown option keys: {sorted(unknown)}")
+        state.set_meta(conn, "options", {k: v for k, v in body.items() if v})
+    return JSONResponse(state.get_meta(conn, "options") or {})
+
+
+ROUTES = [
+    Route("/CP/Upload", upload_endpoint, methods=["POST"]),
+    Route("/__mock__/options", testapi.guarded(options), methods=["GET", "POST"]),
+]

@@ -108,6 +108,10 @@
         return;
       }
       var password = form.querySelector('input[name=password]').value;
+      if (password && !(window.crypto && window.crypto.subtle)) {
+        popup(form.getAttribute('data-insecure'));  // WebCrypto needs a secure context
+        return;
+      }
       var answer = await post(form.getAttribute('action'), {
         username: field(form, 'username'),
         password: password ? await encryptPassword(password, form.querySelector('#temp_key').value) : '',

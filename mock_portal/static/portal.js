@@ -143,6 +143,103 @@
     });
   }
 
+  /* --- the Update IEC form: PIN codes and uploads inside the sections ------------------- */
+
+  // An answer to show at the top of the current fragment, where the portal's own messages
+  // are: an error (role alert) or a success (role status); it replaces the one there.
+  function showMessage(kind, text) {
+    var root = document.querySelector('#mainSectionWrap .fragment') ||
+      document.getElementById('mainSectionWrap');
+    ['errorMessage', 'successMessage'].forEach(function (id) {
+      var old = document.getElementById(id);
+      if (old) old.remove();
+    });
+    if (!text) return;
+    var box = document.createElement('div');
+    box.className = 'alert ' + (kind === 'error' ? 'alert-danger' : 'alert-success');
+    box.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+    box.id = kind === 'error' ? 'errorMessage' : 'successMessage';
+    box.textContent = text;
+    var title = root.querySelector('.page-title');
+    if (title) title.after(box); else root.prepend(box);
+  }
+
+  // State and District are filled from the PIN Code (the portal's pincodeData).
+  async function pincodeLookup(input) {
+    var state = document.getElementById(input.getAttribute('data-state'));
+    var district = document.getElementById(input.getAttribute('data-district'));
+    var pin = input.value.trim();
+    state.value = '';
+    district.value = '';
+    if (!/^[0-9]{6}$/.test(pin)) return;
+    window.showProgressbar();
+    try {
+      var resp = await fetch('/CP/web?requestType=ApplicationRH&actionVal=pincodeData&pinCode=' +
+        encodeURIComponent(pin), { headers: headers(), credentials: 'same-origin' });
+      var target = resp.headers.get('X-Redirect');
+      if (target) { window.location.assign(target); return; }
+      if ((resp.headers.get('Content-Type') || '').indexOf('application/json') < 0) {
+        insert('mainSectionWrap', await resp.text());  // e.g. the server-busy page
+        return;
+      }
+      var data = await resp.json();
+      if (input.value.trim() !== pin) return;  // typed on meanwhile
+      if (data.error) {
+        showMessage('error', data.error);
+      } else {
+        state.value = data.state;
+        district.value = data.district;
+        var shown = document.getElementById('errorMessage');
+        if (shown && /PIN Code/.test(shown.textContent)) shown.remove();
+      }
+    } catch (e) {
+      showMessage('error', 'The portal could not be reached. Please try again.');
+    } finally {
+      window.hideProgressbar();
+    }
+  }
+
+  // A document goes to /CP/Upload when its Upload button is clicked.
+  async function uploadDocument(button) {
+    var field = button.getAttribute('data-upload');
+    var input = document.getElementById(field);
+    var data = new FormData();
+    data.set('docType', field);
+    data.set('section', button.getAttribute('data-upload-section') || '');
+    if (input.files && input.files[0]) data.set('file', input.files[0]);
+    window.showProgressbar();
+    try {
+      var resp = await fetch('/CP/Upload', {
+        method: 'POST', headers: headers(), body: data, credentials: 'same-origin'
+      });
+      var target = resp.headers.get('X-Redirect');
+      if (target) { window.location.assign(target); return; }
+      var type = resp.headers.get('Content-Type') || '';
+      if (type.indexOf('application/json') < 0) {  // e.g. the server-busy page
+        insert('mainSectionWrap', await resp.text());
+        return;
+      }
+      var answer = await resp.json();
+      if (answer.error) {
+        showMessage('error', answer.error);
+      } else {
+        var mark = document.getElementById(field + 'Uploaded');
+        mark.textContent = 'Uploaded: ' + answer.name;
+        mark.hidden = false;
+        input.value = '';
+        showMessage('success', answer.message);
+      }
+    } catch (e) {
+      showMessage('error', 'The portal could not be reached. Please try again.');
+    } finally {
+      window.hideProgressbar();
+    }
+  }
+
+  document.addEventListener('input', function (e) {
+    if (e.target.matches && e.target.matches('input[data-pincode]')) pincodeLookup(e.target);
+  });
+
   /* --- captcha ------------------------------------------------------------------------- */
 
   async function refreshCaptcha(button) {
@@ -170,7 +267,7 @@
 
   document.addEventListener('click', function (e) {
     var el = e.target.closest('a[data-fragment], button[data-load], [data-dsc-retry], ' +
-      '[data-captcha-refresh], [data-menu-toggle], #announcementClose, ' +
+      '[data-captcha-refresh], [data-menu-toggle], [data-upload], #announcementClose, ' +
       '#fontIncrease, #fontDecrease, #fontOrig');
     if (!el) {
       document.querySelectorAll('.menu-list').forEach(function (m) { m.hidden = true; });
@@ -186,6 +283,8 @@
       dscSign(el.closest('[data-dsc-sign]'));
     } else if (el.matches('[data-captcha-refresh]')) {
       refreshCaptcha(el);
+    } else if (el.matches('[data-upload]')) {
+      uploadDocument(el);
     } else if (el.matches('[data-menu-toggle]')) {
       var list = document.getElementById(el.getAttribute('aria-controls'));
       var open = list.hidden;

@@ -90,6 +90,103 @@ class Tour:
             self.shot(shoot)
         dialog.get_by_role("button", name="Sign", exact=True).click()
 
+    def save_and_next(self, saved: str) -> None:
+        self.page.get_by_role("button", name="Save and Next").click()
+        expect(self.page.get_by_role("status")).to_have_text(f"{saved} saved successfully.")
+
+    def update_screens(self) -> None:
+        """Update IEC, as ravi (his IEC linked): the form saved section by section, the
+        uploads inside their sections, the declaration, the DSC and the acknowledgement."""
+        page = self.page
+        self.shot("13-update-landing")
+        page.get_by_role("button", name="Start Fresh Application").click()
+        page.get_by_label("Address Line 1").fill("44 FC Road")
+        page.get_by_label("PIN Code").fill("411004")
+        expect(page.get_by_label("District")).to_have_value("Pune")
+        page.get_by_label("Address Proof", exact=True).set_input_files(
+            {"name": "bill.txt", "mimeType": "text/plain", "buffer": b"not a pdf"}
+        )
+        page.get_by_role("button", name="Upload Address Proof").click()
+        expect(page.get_by_role("alert")).to_contain_text("Only PDF files are allowed")
+        self.shot("16-update-upload-refused")
+        page.get_by_label("Address Proof", exact=True).set_input_files(
+            {"name": "bill.pdf", "mimeType": "application/pdf", "buffer": PDF}
+        )
+        page.get_by_role("button", name="Upload Address Proof").click()
+        expect(page.get_by_text("Uploaded: bill.pdf")).to_be_visible()
+        self.shot("14-update-general")
+        self.save_and_next("General Information")
+        page.get_by_label("Designation").select_option("Partner")
+        page.get_by_label("Name as per PAN").fill("Sunita Kumar")
+        self.shot("15-update-persons")
+        page.get_by_label("Name as per PAN").fill("")
+        self.save_and_next("Proprietor/Partner/Director Details")
+        self.save_and_next("Branch Details")
+        page.get_by_label("Account Holder Name").fill("Kumar Exports")
+        page.get_by_label("Bank Account Number").fill("50200012345678")
+        page.get_by_label("IFSC Code").fill("HDFC0000123")
+        page.get_by_label("Bank Name").fill("HDFC Bank")
+        page.get_by_label("Bank Branch Address").fill("FC Road, Pune")
+        page.get_by_role("button", name="Add Bank Account").click()
+        expect(page.get_by_role("status")).to_contain_text("added")
+        page.get_by_label("Cancelled Cheque / Bank Certificate", exact=True).set_input_files(
+            {"name": "cheque.pdf", "mimeType": "application/pdf", "buffer": PDF}
+        )
+        page.get_by_role("button", name="Upload Cancelled Cheque / Bank Certificate").click()
+        expect(page.get_by_text("Uploaded: cheque.pdf")).to_be_visible()
+        self.shot("15-update-bank")
+        self.save_and_next("Bank Details")
+        self.save_and_next("Other Details")
+        page.get_by_label("I hereby declare").check()
+        page.get_by_label("Place", exact=True).fill("Pune")
+        page.get_by_label("Digital Signature Certificate (DSC)").check()
+        self.shot("17-update-declaration")
+        page.get_by_role("button", name="Sign and Submit").click()
+        self.dsc("RAVI-EPASS", "1234", shoot="18-dsc-dialog")
+        expect(page.locator("#ackNumber")).to_be_visible()
+        self.shot("19-acknowledgement")
+
+    def meena_signs_without_embridge(self) -> None:
+        """meena's annual update, every section saved as it is, while emBridge is down."""
+        page = self.page
+        for saved in (
+            "General Information",
+            "Proprietor/Partner/Director Details",
+            "Branch Details",
+            "Bank Details",
+            "Other Details",
+        ):
+            self.save_and_next(saved)
+        page.get_by_label("I hereby declare").check()
+        page.get_by_label("Place", exact=True).fill("Ahmedabad")
+        page.get_by_label("Digital Signature Certificate (DSC)").check()
+        page.get_by_role("button", name="Sign and Submit").click()
+        expect(page.locator("#signError")).to_be_visible()
+        self.shot("22-embridge-not-running")
+
+    def run_update(self, seed: dict[str, Any]) -> None:
+        """Only Update IEC's screenshots (13-19, 21, 22)."""
+        page = self.page
+        ravi = next(i for i in seed["iecs"] if i["iec"] == "ABCPK1234F")
+        body = {"iecs": [{**ravi, "linked_user": "ravi@example.in"}]}
+        self.api.post("/__mock__/seed", json=_jsonable(body)).raise_for_status()
+        self.login("ravi@example.in")
+        page.get_by_role("button", name="Services").click()
+        page.get_by_role("link", name="Update IEC").click()
+        self.update_screens()
+        page.goto(self.url + "/CP/web?requestType=ApplicationRH&actionVal=logout")
+        self.api.post("/__mock__/faults", json={"embridge_down": True})
+        self.login("meena@example.in")
+        page.get_by_role("button", name="Update/Modify IEC").click()
+        page.get_by_role("button", name="Start Fresh Application").click()
+        self.shot("21-verify-contacts")
+        page.get_by_role("button", name="Send OTP").click()
+        page.get_by_label("Mobile OTP").fill(self.otp("9876500002"))
+        page.get_by_label("Email OTP").fill(self.otp("shahtrading@example.in"))
+        page.get_by_role("button", name="Verify").click()
+        self.meena_signs_without_embridge()
+        self.api.post("/__mock__/faults", json={})
+
     def run(self) -> None:
         page = self.page
         page.goto(self.url + "/CP/")
@@ -127,34 +224,7 @@ class Tour:
         page.get_by_role("button", name="Services").click()
         self.shot("12-services-menu")
         page.get_by_role("link", name="Update IEC").click()
-        self.shot("13-update-landing")
-        page.get_by_role("button", name="Start Fresh Application").click()
-        self.shot("14-update-general")
-        page.get_by_label("Address Line 1").fill("44 FC Road")
-        for section in ("persons", "branches", "bank", "other", "documents"):
-            page.get_by_role("button", name="Save and Next").click()
-            expect(page.locator("#updateTabs li.current")).to_have_attribute(
-                "data-section", section
-            )
-            if section in ("persons", "bank"):
-                self.shot(f"15-update-{section}")
-        page.get_by_label("Address Proof").set_input_files(
-            {"name": "bill.txt", "mimeType": "text/plain", "buffer": b"not a pdf"}
-        )
-        page.get_by_role("button", name="Save and Next").click()
-        expect(page.get_by_role("alert")).to_be_visible()
-        self.shot("16-update-documents-refused")
-        page.get_by_label("Address Proof").set_input_files(
-            {"name": "bill.pdf", "mimeType": "application/pdf", "buffer": PDF}
-        )
-        page.get_by_role("button", name="Save and Next").click()
-        page.get_by_label("I hereby declare").check()
-        page.get_by_label("Digital Signature Certificate (DSC)").check()
-        self.shot("17-update-preview")
-        page.get_by_role("button", name="Sign and Submit").click()
-        self.dsc("RAVI-EPASS", "1234", shoot="18-dsc-dialog")
-        expect(page.locator("#ackNumber")).to_be_visible()
-        self.shot("19-acknowledgement")
+        self.update_screens()
 
         self.api.post("/__mock__/faults", json={"embridge_down": True})
         page.goto(self.url + "/CP/web?requestType=ApplicationRH&actionVal=logout")
@@ -172,12 +242,7 @@ class Tour:
         page.get_by_label("Mobile OTP").fill(self.otp("9876500002"))
         page.get_by_label("Email OTP").fill(self.otp("shahtrading@example.in"))
         page.get_by_role("button", name="Verify").click()
-        page.get_by_role("button", name="No change in IEC details – confirm").click()
-        page.get_by_label("I hereby declare").check()
-        page.get_by_label("Digital Signature Certificate (DSC)").check()
-        page.get_by_role("button", name="Sign and Submit").click()
-        expect(page.locator("#signError")).to_be_visible()
-        self.shot("22-embridge-not-running")
+        self.meena_signs_without_embridge()
 
         self.api.post("/__mock__/faults", json={"seed": 1, "error_rate": 1.0})
         page.goto(self.url + "/CP/")
@@ -193,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="docs/screenshots")
     parser.add_argument("--chromium", default=os.environ.get("MOCK_PORTAL_CHROMIUM"))
-    parser.add_argument("--only", choices=["login"], help="take only these screenshots")
+    parser.add_argument("--only", choices=["login", "update"], help="take only these screenshots")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -219,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
                 tour = Tour(page, handle.url, api, out)
                 if args.only == "login":
                     tour.run_login()
+                elif args.only == "update":
+                    tour.run_update(seed)
                 else:
                     tour.run()
                 browser.close()

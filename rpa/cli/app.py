@@ -2,34 +2,172 @@
 
 Exit codes: 0 success; 1 a job failed or needs input, or a check found problems;
 2 bad usage (bad flags, bad settings, a file that cannot be read).
+
+Start-up stays light (issue 16 §7): the app knows its commands from ``COMMANDS`` (name,
+module, one-line help) and imports a command's module only when that command runs or shows
+its help, so ``rpa --help`` imports no command module, and ``rpa jobs list`` only
+``rpa.cli.jobs``. Nothing here imports the engine, Playwright, pydantic or Rich at import
+time: settings, logging and the consoles are made on first use. A module that registers a
+command on ``app`` must have its line in ``COMMANDS`` (a unit test checks they agree).
+Help is Click's plain layout (flags shown as flags, no Rich panels to import).
 """
 
 from __future__ import annotations
 
+import difflib
+import importlib
 import sys
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
-from rich.console import Console
+import typer.main
+from typer.core import TyperCommand, TyperGroup
 
-from rpa.config import Settings, load_settings
-from rpa.errors import ConfigError, RpaError
-from rpa.logs import configure_logging
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from rpa.config import Settings
+
+    console: Console  # stdout; made on first use (see __getattr__)
+    err_console: Console  # stderr
+
+
+class Command(NamedTuple):
+    module: str  # the module that registers it on ``app``
+    help: str  # its one-line help, as the module's docstring says it
+
+
+# In the order ``rpa --help`` lists them.
+COMMANDS: dict[str, Command] = {
+    "doctor": Command(
+        "rpa.cli.system",
+        "Check Python, Playwright, the browser and the playbooks; launch the browser "
+        "headless and render a page.",
+    ),
+    "config": Command(
+        "rpa.cli.system",
+        "Print the effective settings and where each came from (secrets masked).",
+    ),
+    "clients": Command(
+        "rpa.cli.clients", "Client files (CSV, Excel, YAML): check them before a run."
+    ),
+    "run": Command(
+        "rpa.cli.playbooks",
+        "Run one playbook once, in a browser of its own (recorded in the journal).",
+    ),
+    "batch": Command(
+        "rpa.cli.batch",
+        "Run a playbook for every client of a file; resumable, nothing submitted twice.",
+    ),
+    "replay": Command(
+        "rpa.cli.batch",
+        "Run a job again (with corrected client data), as a new job linked to the old one.",
+    ),
+    "jobs": Command("rpa.cli.jobs", "List and inspect jobs in the journal."),
+    "report": Command(
+        "rpa.cli.jobs",
+        "Write a batch's report: per client outcome, ack number, certificate, errors.",
+    ),
+    "renew": Command(
+        "rpa.cli.renew", "The annual IEC update (1 April – 30 June), for many clients."
+    ),
+    "challenges": Command(
+        "rpa.cli.challenges",
+        "Challenges waiting for a person: which job, which client, where to answer.",
+    ),
+    "otp": Command("rpa.cli.challenges", "Give an OTP to a job waiting for one."),
+    "captcha": Command("rpa.cli.challenges", "Give a captcha answer to a waiting job."),
+    "validate": Command(
+        "rpa.cli.playbooks",
+        "Check playbooks without running them; every problem is listed with file:line.",
+    ),
+    "schema": Command(
+        "rpa.cli.playbooks",
+        "Print the JSON Schema of the playbook language (for editors; see docs/playbooks.md).",
+    ),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The root group: lists ``COMMANDS`` without importing them, imports on use."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        loaded = super().list_commands(ctx)
+        return [*COMMANDS, *(name for name in loaded if name not in COMMANDS)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            load_commands(COMMANDS[cmd_name].module)
+            for name, command in _built_commands().items():
+                self.commands.setdefault(name, command)
+        return super().get_command(ctx, cmd_name)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name = args[0] if args else ""
+        known = self.list_commands(ctx)
+        if name and not name.startswith("-") and name not in known:
+            close = difflib.get_close_matches(name, known)
+            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+            ctx.fail(f"No such command {name!r}.{hint}")
+        return super().resolve_command(ctx, args)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            # a module not imported yet is described by its line in COMMANDS
+            command = self.commands.get(name) or TyperCommand(name, help=COMMANDS[name].help)
+            if not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def load_commands(module: str) -> None:
+    """Import a command module (it registers its commands on ``app``)."""
+    importlib.import_module(module)
+
+
+def _built_commands() -> dict[str, Any]:
+    """The Click commands of everything registered on ``app`` so far."""
+    built = typer.main.get_command(app)
+    return dict(getattr(built, "commands", {}))
+
 
 app = typer.Typer(
     name="rpa",
     help="Automates DGFT portal paperwork (IEC link, annual update, e-IEC) for many clients.",
+    cls=LazyGroup,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-console = Console()
-err_console = Console(stderr=True)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+
+
+_consoles: dict[str, Console] = {}
+
+
+def _console(name: str) -> Console:
+    made = _consoles.get(name)
+    if made is None:
+        from rich.console import Console
+
+        made = _consoles[name] = Console(stderr=name == "err_console")
+    return made
+
+
+def __getattr__(name: str) -> Any:
+    """``console`` and ``err_console``, made (Rich imported) when first asked for."""
+    if name in ("console", "err_console"):
+        return _console(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -40,6 +178,9 @@ class GlobalOptions:
 
     def settings(self, **more: Any) -> Settings:
         """Settings with the global flags and ``more`` command flags applied; logs set up."""
+        from rpa.config import load_settings
+        from rpa.logs import configure_logging
+
         merged = {**self.overrides, **{k: v for k, v in more.items() if v is not None}}
         if self._settings is None or more:
             self._settings = load_settings(merged)
@@ -73,7 +214,7 @@ def _global(
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    _console("err_console").print(f"[red]error:[/red] {message}", highlight=False, markup=True)
     return typer.Exit(code)
 
 
@@ -81,9 +222,10 @@ def main() -> None:
     """Console-script entry point: maps our errors to messages and exit codes."""
     try:
         app()
-    except ConfigError as exc:
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
-        sys.exit(EXIT_USAGE)
-    except RpaError as exc:
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
-        sys.exit(EXIT_FAILED)
+    except Exception as exc:
+        from rpa.errors import ConfigError, RpaError
+
+        if not isinstance(exc, RpaError):
+            raise
+        _console("err_console").print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED)

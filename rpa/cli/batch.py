@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
-from rpa.agent import Agent
 from rpa.batch import BatchJob, BatchPolicy, BatchRunner, BatchSummary
 from rpa.batch import resume_jobs as unfinished_jobs
-from rpa.browser import open_browser
 from rpa.cli.app import EXIT_FAILED, EXIT_OK, app, console, err_console, fail, state
 from rpa.cli.challenges import ConsolePrompter
 from rpa.cli.progress import JsonLinesOutput, LiveDisplay, OutputMode
-from rpa.clientfile import ClientFile, load_clients
+from rpa.clientfile import ClientFile, RefusedRow, load_clients
 from rpa.config import Settings
 from rpa.errors import ClientFileError, RpaError
 from rpa.events import EventBus, Outcome
 from rpa.journal import Journal
 from rpa.records import ClientRecord
+
+if TYPE_CHECKING:  # the engine and Playwright are imported when a command runs
+    from rpa.agent import Agent
+from rpa.report import NOT_RUN_OPTION
 
 
 @dataclass(frozen=True)
@@ -37,10 +42,33 @@ def load_client_file(path: Path, sheet: str | None) -> ClientFile:
         loaded = load_clients(path, sheet=sheet)
     except ClientFileError as exc:
         raise fail(str(exc)) from exc
+    if loaded.sheet_note:
+        err_console.print(f"{path}: {loaded.sheet_note}", highlight=False, markup=False)
     for error in loaded.errors:
         where = f"row {error.row}: " if error.row is not None else ""
-        err_console.print(f"[yellow]skipped[/yellow] {path}: {where}{error}", highlight=False)
+        err_console.print(
+            f"[yellow]skipped[/yellow] {escape(f'{path}: {where}{error}')}", highlight=False
+        )
     return loaded
+
+
+def wanted_iecs(only: str | None, loaded: ClientFile, path: Path) -> set[str] | None:
+    """The IECs ``--only`` names; each must be in the file (on a good row or a refused one)."""
+    if only is None:
+        return None
+    wanted = {re.sub(r"\s", "", part).upper() for part in only.split(",") if part.strip()}
+    if not wanted:
+        raise fail("--only names no IEC")
+    known = {record.iec for _, record in loaded.records} | set(loaded.row_clients.values())
+    missing = sorted(wanted - known)
+    if missing:
+        raise fail(f"--only names IECs that are not in {path}: {', '.join(missing)}")
+    return wanted
+
+
+def not_run_rows(loaded: ClientFile, only: set[str] | None) -> list[RefusedRow]:
+    """The refused rows a batch reports as not run (with ``--only``, those of its IECs)."""
+    return [r for r in loaded.refused if only is None or r.client in only]
 
 
 def plan_new_batch(
@@ -51,11 +79,16 @@ def plan_new_batch(
     source: str,
     check: bool,
     only: set[str] | None,
+    not_run: Sequence[RefusedRow] = (),
 ) -> BatchPlan:
     chosen = [(row, r) for row, r in records if only is None or r.iec in only]
-    batch_id = journal.create_batch(
-        playbook, source=source, check_mode=check, options={"only": sorted(only or [])}
-    )
+    options: dict[str, Any] = {"only": sorted(only or [])}
+    if not_run:
+        options[NOT_RUN_OPTION] = [
+            {"row": r.row, "client": r.client, "reason": r.reason, "duplicate": r.duplicate}
+            for r in not_run
+        ]
+    batch_id = journal.create_batch(playbook, source=source, check_mode=check, options=options)
     jobs = [
         BatchJob(
             journal.add_job(playbook, client=r.iec, batch_id=batch_id, row=row, check_mode=check),
@@ -95,6 +128,8 @@ async def run_plan(
     headless: bool | None = None,
     slow_mo_ms: int | None = None,
 ) -> BatchSummary:
+    from rpa.browser import open_browser
+
     playbook = agent.playbook(agent.journal.batch(plan.batch_id).playbook)
     runner = BatchRunner(agent.journal, agent.bus, agent.batch_runner(playbook), policy)
     loop = asyncio.get_running_loop()
@@ -176,6 +211,8 @@ def batch(
     headed: Annotated[bool, typer.Option("--headed", help="Show the browser")] = False,
 ) -> None:
     """Run a playbook for every client of a file; resumable, nothing submitted twice."""
+    from rpa.agent import Agent
+
     settings = state.settings(concurrency=concurrency)
     agent = Agent.create(
         settings,
@@ -187,6 +224,7 @@ def batch(
     agent.command = f"rpa batch --resume {resume}" if resume else f"rpa batch {clients}"
     if playbook and not resume:
         agent.command += f" --playbook {playbook}"
+    not_run: list[RefusedRow] = []
     try:
         if resume:
             source = agent.journal.batch(resume).source
@@ -200,7 +238,8 @@ def batch(
                 raise fail("give a client file and --playbook (or --resume BATCH)")
             agent.playbook(playbook)  # refuse a bad playbook before creating anything
             loaded = load_client_file(clients, sheet)
-            wanted = {p.strip().upper() for p in only.split(",")} if only else None
+            wanted = wanted_iecs(only, loaded, clients)
+            not_run = not_run_rows(loaded, wanted)
             plan = plan_new_batch(
                 agent.journal,
                 playbook,
@@ -208,12 +247,20 @@ def batch(
                 source=str(clients),
                 check=check,
                 only=wanted,
+                not_run=not_run,
             )
         summary = execute(agent, plan, settings, output, headless=False if headed else None)
     except RpaError as exc:
         raise fail(str(exc), EXIT_FAILED) from exc
     if output is not OutputMode.JSON:
         print_summary(summary, settings)
+        if not_run:
+            console.print(
+                f"{len(not_run)} row(s) of {clients} not run (refused as bad or duplicate): "
+                "in the report as not-run",
+                highlight=False,
+                markup=False,
+            )
     bad_rows = bool(loaded.errors)
     raise typer.Exit(EXIT_FAILED if bad_rows else exit_code(summary))
 
@@ -229,6 +276,9 @@ def replay(
     captcha_provider: Annotated[str | None, typer.Option(help="prompt | queue | mock")] = None,
 ) -> None:
     """Run a job again (with corrected client data), as a new job linked to the old one."""
+    from rpa.agent import Agent
+    from rpa.browser import open_browser
+
     settings = state.settings()
     agent = Agent.create(
         settings,

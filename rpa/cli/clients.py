@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from rpa.cli.app import EXIT_FAILED, EXIT_OK, EXIT_USAGE, app, console, fail, state
@@ -26,7 +27,10 @@ app.add_typer(clients_app, name="clients")
 def check(
     file: Annotated[Path, typer.Argument(help="Client file: .csv, .xlsx or .yaml")],
     sheet: Annotated[
-        str | None, typer.Option("--sheet", help="Excel sheet to read (default: the first)")
+        str | None,
+        typer.Option(
+            "--sheet", help="Excel sheet to read (default: the first visible; hidden ones if named)"
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
     secrets: Annotated[
@@ -78,9 +82,15 @@ def _as_json(loaded: ClientFile, errors: list[RecordError]) -> dict[str, Any]:
         "readable": True,
         "format": loaded.format,
         "sheet": loaded.sheet,
+        "sheets": loaded.sheets,
+        "hidden_sheets": loaded.hidden_sheets,
+        "sheet_note": loaded.sheet_note,
         "good": len({row for row, _ in loaded.records} - {e.row for e in errors}),
         "bad_rows": sorted({e.row for e in errors if e.row is not None}),
         "ignored_columns": loaded.ignored_columns,
+        "unknown_columns": [
+            {"column": u.name, "did_you_mean": u.suggestion} for u in loaded.unknown_columns
+        ],
         "records": [
             {
                 "row": row,
@@ -89,7 +99,10 @@ def _as_json(loaded: ClientFile, errors: list[RecordError]) -> dict[str, Any]:
             }
             for row, record in loaded.records
         ],
-        "errors": [{"row": e.row, "field": e.field, "message": str(e)} for e in errors],
+        "errors": [
+            {"row": e.row, "field": e.field, "column": loaded.label(e.field), "message": str(e)}
+            for e in errors
+        ],
     }
 
 
@@ -115,9 +128,13 @@ def _print(loaded: ClientFile, errors: list[RecordError]) -> None:
                 _secrets_shown(record),
             )
         console.print(table)
+    if loaded.sheet_note:
+        console.print(f"note: {loaded.sheet_note}", highlight=False, markup=False)
     unit = "line" if loaded.format == "yaml" else "row"
     for error in errors:
-        console.print(f"[red]{unit} {error.row}[/red]: {error}", highlight=False, markup=True)
+        console.print(
+            f"[red]{unit} {error.row}[/red]: {escape(str(error))}", highlight=False, markup=True
+        )
     summary = f"{len(good)} good row(s), {len(bad_rows)} bad row(s) in {where}"
     style = "red" if errors else "green"
     console.print(f"[{style}]{summary}[/{style}]", highlight=False)

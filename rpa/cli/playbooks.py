@@ -8,17 +8,14 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from rpa.agent import Agent, client_context
-from rpa.browser import open_browser
 from rpa.cli.app import EXIT_FAILED, EXIT_USAGE, app, console, err_console, fail, state
 from rpa.cli.challenges import ConsolePrompter
 from rpa.config import Settings
-from rpa.engine import JobResult
 from rpa.errors import PlaybookError, SecretError
 from rpa.events import (
     ArtifactSaved,
@@ -35,6 +32,9 @@ from rpa.playbook.loader import Loader, find_playbook, playbook_files
 from rpa.playbook.model import InputType, Playbook
 from rpa.playbook.schema import playbook_schema
 from rpa.records import ClientRecord
+
+if TYPE_CHECKING:  # the engine and Playwright are imported when a command runs
+    from rpa.engine import JobResult
 
 STATUS_MARKS = {
     StepStatus.OK: "[green]✓[/green]",
@@ -110,6 +110,7 @@ def _client(clients: Path | None, iec: str | None) -> ClientContext:
         return ClientContext()
     if clients is None or iec is None:
         raise fail("--clients FILE and --client IEC go together")
+    from rpa.agent import client_context
     from rpa.clientfile import load_clients
     from rpa.errors import ClientFileError
 
@@ -193,6 +194,9 @@ async def _run_job(
     headed: bool,
     slow_mo: int | None,
 ) -> tuple[str, JobResult]:
+    from rpa.agent import Agent
+    from rpa.browser import open_browser
+
     agent = Agent.create(settings, bus=EventBus([_show]), prompter=ConsolePrompter(err_console))
     agent.command = f"rpa run {playbook.name}" + (" --check" if check else "")
     try:

@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from rpa.agent import Agent
 from rpa.cli.app import EXIT_FAILED, EXIT_OK, app, console, fail, state
 from rpa.cli.batch import execute, load_client_file, plan_new_batch, print_summary
 from rpa.cli.challenges import ConsolePrompter
@@ -25,6 +24,9 @@ from rpa.events import EventBus
 from rpa.notify import notify, summarise
 from rpa.records import ClientRecord
 from rpa.renewal import RunLock, financial_year, fy_label, plan, plan_totals, to_run, today_in_india
+
+if TYPE_CHECKING:  # the engine and Playwright are imported when a command runs
+    from rpa.agent import Agent
 
 renew_app = typer.Typer(help="The annual IEC update (1 April – 30 June), for many clients.")
 app.add_typer(renew_app, name="renew")
@@ -64,6 +66,8 @@ def plan_command(
     ] = False,
 ) -> None:
     """Every client: due, done this financial year, overdue, in progress, or unknown."""
+    from rpa.agent import Agent
+
     day = _today(today)
     settings = state.settings()
     loaded = load_client_file(clients, None)
@@ -108,6 +112,8 @@ def run_command(
     output: Annotated[OutputMode, typer.Option(help="live | json | quiet")] = OutputMode.QUIET,
 ) -> None:
     """Renew the clients that are due (and, after 30 June, re-activate de-activated ones)."""
+    from rpa.agent import Agent
+
     day = _today(today)
     settings = state.settings()
     try:

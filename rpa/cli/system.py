@@ -1,24 +1,28 @@
-"""System commands: ``rpa doctor`` (can we drive a browser here?) and ``rpa config``."""
+"""System commands: ``rpa doctor`` (can we drive a browser here, and find the playbooks?)
+and ``rpa config``."""
 
 from __future__ import annotations
 
-import asyncio
 import platform
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from rpa.browser import open_browser, playwright_version, resolve_browser
-from rpa.cli.app import EXIT_FAILED, app, console, err_console, state
-from rpa.config import Settings, describe_settings
-from rpa.errors import BrowserError
+from rpa.cli.app import EXIT_FAILED, app, state
+
+if TYPE_CHECKING:
+    from rpa.config import Settings
 
 DOCTOR_PAGE = "<html><head><title>rpa doctor</title></head><body><h1 id=t>ok</h1></body></html>"
+# The DGFT playbooks the commands run by name (``portal`` is only extended, never run).
+SHIPPED_PLAYBOOKS = ("login", "link_iec", "update_iec", "download_certificate", "iec_status",
+                     "renew")  # fmt: skip
 
 
 async def _render_test_page(settings: Settings) -> tuple[str, str]:
+    from rpa.browser import open_browser
+
     async with open_browser(settings, headless=True) as session:
         context = await session.new_context()
         try:
@@ -30,11 +34,14 @@ async def _render_test_page(settings: Settings) -> tuple[str, str]:
             await context.close()
 
 
-@app.command()
-def doctor() -> None:
-    """Check Python, Playwright and the browser; launch it headless and render a page."""
-    settings = state.settings()
-    console.print(f"Python      {platform.python_version()} ({sys.executable})")
+def check_browser(settings: Settings) -> bool:
+    """Playwright and the browser: found, launched headless, a page rendered."""
+    import asyncio
+
+    from rpa.browser import playwright_version, resolve_browser
+    from rpa.cli.app import console, err_console
+    from rpa.errors import BrowserError
+
     console.print(f"Playwright  {playwright_version()}")
     try:
         choice = resolve_browser(
@@ -42,7 +49,7 @@ def doctor() -> None:
         )
     except BrowserError as exc:
         err_console.print(f"[red]Browser     not found[/red]\n{exc}", highlight=False)
-        raise typer.Exit(EXIT_FAILED) from exc
+        return False
     console.print(f"Browser     {choice.executable} ({choice.source}: {choice.reason})")
     try:
         headed = resolve_browser(settings.browser_path, headless=False)
@@ -55,11 +62,70 @@ def doctor() -> None:
         version, text = asyncio.run(_render_test_page(settings))
     except BrowserError as exc:
         err_console.print(f"[red]Launch      failed[/red]: {exc}", highlight=False)
-        raise typer.Exit(EXIT_FAILED) from exc
+        return False
     if text != "ok":
         err_console.print(f"[red]Render      failed[/red]: page said {text!r}")
-        raise typer.Exit(EXIT_FAILED)
+        return False
     console.print(f"Launch      ok: Chromium {version}, headless, rendered a test page")
+    return True
+
+
+def check_playbooks(settings: Settings) -> bool:
+    """The DGFT playbooks: found where ``rpa run NAME`` looks (RPA_PLAYBOOKS_DIR), and load."""
+    from rich.markup import escape
+
+    from rpa.cli.app import console, err_console
+    from rpa.errors import PlaybookError
+    from rpa.playbook.loader import Loader, find_playbook
+
+    folder = settings.playbooks_dir
+    where = escape(str(folder.resolve()))
+    hint = (
+        "run from the folder that holds playbooks/, or set RPA_PLAYBOOKS_DIR to that "
+        "playbooks folder"
+    )
+    if not folder.is_dir():
+        err_console.print(
+            f"[red]Playbooks   not found[/red]: no folder {where}; {hint}", highlight=False
+        )
+        return False
+    loader = Loader([folder])
+    missing, broken = [], []
+    for name in SHIPPED_PLAYBOOKS:
+        try:
+            path = find_playbook(name, folder)
+        except PlaybookError:
+            missing.append(name)
+            continue
+        try:
+            loader.load(path)
+        except PlaybookError as exc:
+            broken.append(str(exc.issues[0]) if exc.issues else name)
+    if missing:
+        err_console.print(
+            f"[red]Playbooks   missing[/red] in {where}: {', '.join(missing)}; {hint}",
+            highlight=False,
+        )
+    for problem in broken:
+        err_console.print(f"[red]Playbooks   broken[/red]: {escape(problem)}", highlight=False)
+    if missing or broken:
+        return False
+    console.print(f"Playbooks   {where}: {len(SHIPPED_PLAYBOOKS)} found, all load", highlight=False)
+    return True
+
+
+@app.command()
+def doctor() -> None:
+    """Check Python, Playwright, the browser and the playbooks; launch the browser headless
+    and render a page."""
+    from rpa.cli.app import console
+
+    settings = state.settings()
+    console.print(f"Python      {platform.python_version()} ({sys.executable})")
+    good = check_browser(settings)
+    good = check_playbooks(settings) and good
+    if not good:
+        raise typer.Exit(EXIT_FAILED)
     console.print("[green]All good.[/green]")
 
 
@@ -68,7 +134,9 @@ def show_config(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Print the effective settings and where each came from (secrets masked)."""
-    settings = state.settings()
+    from rpa.config import describe_settings
+
+    settings = state.settings(keep_log=False)  # reading: no log file, no writable folder
     rows = describe_settings(settings, state.overrides)
     if as_json:
         import json
@@ -76,6 +144,10 @@ def show_config(
         payload = {r.name: {"value": r.value, "source": r.source, "env": r.env_var} for r in rows}
         typer.echo(json.dumps(payload, indent=2))
         return
+    from rich.table import Table
+
+    from rpa.cli.app import console
+
     table = Table("setting", "value", "from", "description")
     for row in rows:
         table.add_row(row.env_var, row.value, row.source, row.description)

@@ -40,7 +40,7 @@ from rpa.errors import (
     TransientError,
 )
 from rpa.events import Event, EventBus, Outcome, RunFinished, RunStarted
-from rpa.masking import mask, mask_deep
+from rpa.masking import job_scope, mask, verbatim
 from rpa.playbook.inputs import bind_inputs
 from rpa.playbook.model import Detect, Playbook
 from rpa.steps.base import JobState, Scope, Secrets, Sleep
@@ -122,8 +122,8 @@ class Engine:
         ``inputs`` are checked against the playbook's declaration (a bad one fails the job
         with code ``INVALID_INPUT``); ``client`` is what templates see as ``client``;
         ``secrets`` what they see as ``secrets`` (values may be resolved lazily; each is
-        registered for masking when read). ``check`` stops before the first submit step.
-        ``from_step`` (an id like ``"4"``/``"2.3"``, a step name, or a path) skips the
+        registered in the job's secret scope when read). ``check`` stops before the first
+        submit step. ``from_step`` (an id like ``"4"``/``"2.3"``, a step name, or a path) skips the
         steps before it, except ``use`` (logins) and ``set``. ``trace`` overrides the
         setting of that name for this job. ``prior_intent``: an earlier run of this same
         job attempted a submission, so a guard that finds the change means ``changed``.
@@ -177,10 +177,22 @@ class _Run:
         self.prior_intent = prior_intent
 
     def emit(self, event: Event) -> None:
-        self.artifacts.record(event)
-        self.engine.bus.emit(event)
+        # An event is a record: its error texts were masked when it was built, its result
+        # holds no secret (rpa validate). Sinks that mask every line must not alter it.
+        with verbatim():
+            self.artifacts.record(event)
+            self.engine.bus.emit(event)
 
     async def execute(
+        self, given: Mapping[str, Any], browser: ContextFactory, from_step: str | None
+    ) -> JobResult:
+        """The job, in its own secret scope (``rpa.masking``): what it registers (the
+        client's secrets as templates read them, inputs, OTPs, PINs) masks its own error
+        texts and log records, never another job's."""
+        with job_scope(self.job_id):
+            return await self._execute(given, browser, from_step)
+
+    async def _execute(
         self, given: Mapping[str, Any], browser: ContextFactory, from_step: str | None
     ) -> JobResult:
         self.emit(
@@ -305,7 +317,7 @@ class _Run:
                     job_id=self.job_id,
                     outcome=outcome,
                     duration_s=result.duration_s,
-                    result=mask_deep(outputs),
+                    result=outputs,  # a record: never masked (no secret can be in it)
                     error=result.failure.message if result.failure else None,
                     error_kind=str(result.failure.kind) if result.failure else None,
                     error_code=result.failure.code if result.failure else None,

@@ -7,8 +7,12 @@ power cut; the step timeline, artifacts and challenges are committed without tha
 (``NORMAL``: in WAL mode a killed process loses none of them, a power cut only the last
 few), because they are written at every step and an fsync each would stall the event loop
 that drives every job.
-Every text is masked on its way in. Several processes may open the same journal: SQLite
-serialises writers, and ``busy_timeout`` makes them wait rather than fail.
+Free text (errors, notes, prompts, commands) is masked on its way in, of the secrets of the
+current scope (``rpa.masking``: a job's own while it runs; events arrive ``verbatim``,
+masked when they were built). A job's result is a record (acks, certificate paths, dates,
+amounts): it holds no secret by construction and is written exactly as given.
+Several processes may open the same journal: SQLite serialises writers, and
+``busy_timeout`` makes them wait rather than fail.
 """
 
 from __future__ import annotations
@@ -85,7 +89,13 @@ def _masked(value: str | None) -> str | None:
 
 
 def _masked_json(value: dict[str, Any]) -> str:
+    """Options as given on a command line: free text, masked like any."""
     return mask(json.dumps(value, default=str, sort_keys=True))
+
+
+def _record_json(value: dict[str, Any]) -> str:
+    """A job's result, exactly as given: masking must never alter an ack or a path."""
+    return json.dumps(value, default=str, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -329,7 +339,7 @@ class Journal:
                     str(outcome),
                     finished_at or now_iso(),
                     duration_s,
-                    _masked_json(result or {}),
+                    _record_json(result or {}),
                     _masked(error),
                     error_kind,
                     error_code,

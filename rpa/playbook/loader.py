@@ -8,7 +8,10 @@ Checks made here, so that a run never starts with them:
 YAML syntax; unknown top-level keys; each step has exactly one known kind; unknown,
 missing and wrongly typed arguments (from the kind's model); option keys only where they
 belong; template syntax; names a template uses that cannot exist (``inputs.x`` not declared,
-``vars.y`` never set, an unknown root); ``use`` of a missing playbook, its inputs, cycles.
+``vars.y`` never set, an unknown root); a secret (``secrets.NAME``, a ``type: secret``
+input) used other than whole in a ``fill`` value, a ``sign`` param or a ``use`` step's
+secret input (``template.secret_problems``); ``use`` of a missing playbook, its inputs,
+cycles. YAML aliases are bounded (``yamlpos``).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from rpa.playbook.model import (
     STEP_OPTION_KEYS,
     TOP_LEVEL_KEYS,
     BlockOptions,
+    InputType,
     Playbook,
     PlaybookHeader,
     Step,
@@ -51,6 +55,8 @@ class _Template:
     is_expr: bool
     step: str | None
     in_rescue: bool
+    place: str  # the field, in a refusal: "goto: url"
+    may_pass: bool  # a secret may be passed here, whole
 
 
 class Loader:
@@ -180,11 +186,12 @@ class _FileReader:
             self.validation(exc, PlaybookHeader, root)
         self.var_names.update(str(k) for k in self.header.vars)
         for path, source, is_expr in template_fields(self.header.detect, ("detect",)):
-            self.template(yamlpos.locate(root, path), source, is_expr, None)
+            self.template(yamlpos.locate(root, path), source, is_expr, None, place=_dotted(path))
         for name, source in self.header.outputs.items():
-            self.template(yamlpos.locate(root, ("outputs", name)), source, False, None)
+            path = ("outputs", name)
+            self.template(yamlpos.locate(root, path), source, False, None, place=_dotted(path))
         for path, source, _ in template_fields(self.header.vars, ("vars",)):
-            self.template(yamlpos.locate(root, path), source, False, None)
+            self.template(yamlpos.locate(root, path), source, False, None, place=_dotted(path))
 
         if "steps" not in raw:
             self.issue(root, "missing `steps:` (the list of steps to run)")
@@ -343,7 +350,14 @@ class _FileReader:
         if opts.register_as:
             self.var_names.add(opts.register_as)
         for path, source, is_expr in template_fields(opts):
-            self.template(yamlpos.locate(node, path), source, is_expr, title, in_rescue)
+            self.template(
+                yamlpos.locate(node, path),
+                source,
+                is_expr,
+                title,
+                in_rescue,
+                place=_dotted(path),
+            )
 
         line = yamlpos.position(node).line
         if kind == "block":
@@ -357,11 +371,20 @@ class _FileReader:
             self.validation(exc, spec.model, arg_node, prefix=f"{kind}: ", step=title)
             return None
         self.var_names.update(spec.defines(args))
+        used = self.use(args, arg_node, title) if isinstance(args, UseArgs) else None
         for path, source, is_expr in template_fields(args):
             if spec.wrap and path[:1] == (spec.wrap,):
                 path = path[1:]
-            self.template(yamlpos.locate(arg_node, path), source, is_expr, title, in_rescue)
-        used = self.use(args, arg_node, title) if isinstance(args, UseArgs) else None
+            may_pass, place = _secret_place(kind, path, used)
+            self.template(
+                yamlpos.locate(arg_node, path),
+                source,
+                is_expr,
+                title,
+                in_rescue,
+                place=place,
+                may_pass=may_pass,
+            )
         return Step(
             id=step_id, kind=kind, args=args, options=opts, used=used, file=self.file, line=line
         )
@@ -454,6 +477,15 @@ class _FileReader:
                     f"`inputs:` or declare an input of that name here",
                     title,
                 )
+            mine = self.header.inputs.get(needed)
+            inherits_secret = mine is not None and mine.type is InputType.SECRET
+            if inherits_secret and needed not in args.inputs and spec.type is not InputType.SECRET:
+                self.issue(
+                    node,
+                    f"use: {used.name} would take the secret input {needed!r} into an input "
+                    "that is not `type: secret`; a secret goes only into a secret input",
+                    title,
+                )
         return used
 
     # --- templates ------------------------------------------------------------------------
@@ -465,11 +497,19 @@ class _FileReader:
         is_expr: bool,
         step: str | None,
         in_rescue: bool = False,
+        *,
+        place: str,
+        may_pass: bool = False,
     ) -> None:
         if is_expr or tpl.is_template(source):
-            self.templates.append(_Template(node, source, is_expr, step, in_rescue))
+            self.templates.append(
+                _Template(node, source, is_expr, step, in_rescue, place, may_pass)
+            )
 
     def check_templates(self) -> None:
+        secret_inputs = {
+            name for name, spec in self.header.inputs.items() if spec.type is InputType.SECRET
+        }
         for t in self.templates:
             for problem in template_problems(
                 t.source,
@@ -479,6 +519,36 @@ class _FileReader:
                 in_rescue=t.in_rescue,
             ):
                 self.issue(t.node, problem, t.step)
+            for problem in tpl.secret_problems(
+                t.source,
+                is_expr=t.is_expr,
+                secret_inputs=secret_inputs,
+                place=t.place,
+                may_pass=t.may_pass,
+            ):
+                self.issue(t.node, problem, t.step)
+
+
+def _dotted(path: Sequence[Any]) -> str:
+    return ".".join(str(part) for part in path)
+
+
+def _secret_place(kind: str, path: tuple[Any, ...], used: Playbook | None) -> tuple[bool, str]:
+    """Whether a step argument may take a secret (whole), and how to name it in a refusal.
+    A secret goes only where it is typed or handed on as a secret: a fill's value, a sign
+    param, a used playbook's ``type: secret`` input."""
+    place = f"{kind}: {_dotted(path)}"
+    if kind == "fill" and path == ("value",):
+        return True, place
+    if kind == "sign" and len(path) == 2 and path[0] == "params":
+        return True, place
+    if kind == "use" and len(path) == 2 and path[0] == "inputs":
+        spec = used.inputs.get(str(path[1])) if used is not None else None
+        if spec is None or spec.type is InputType.SECRET:
+            return True, place  # an unknown input is reported by ``use`` already
+        assert used is not None
+        return False, f"{place} (an input of {used.name} that is not `type: secret`)"
+    return False, place
 
 
 def _display(path: Path) -> str:

@@ -12,12 +12,18 @@ Rendering uses Jinja2's ``ImmutableSandboxedEnvironment`` with ``StrictUndefined
 A string that is exactly one ``{{ expression }}`` renders to the expression's *value*
 (a number stays a number, a dict stays a dict); any other string renders to text.
 Compiled templates are cached by source, and text without ``{{``/``{%`` is returned as is.
+
+At load time ``secret_problems`` holds templates to the one use of a secret there is: passed
+whole (``{{ secrets.dsc_pin }}``, ``{{ inputs.password }}`` for a ``type: secret`` input)
+to a place that types or hands it on (a ``fill`` value, a ``sign`` param, a ``use`` step's
+secret input). Nothing else can build text from a secret, so nothing the agent records
+can hold one (``rpa.masking``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -209,3 +215,128 @@ def references(tree: nodes.Template) -> Iterator[tuple[str, str | None]]:
         if root not in with_member:
             yield root, None
     yield from sorted(members)
+
+
+# --- secrets, at load time ------------------------------------------------------------------
+
+SECRET_PLACES = "a fill step's value, a sign step's params or a use step's secret inputs"
+
+
+def _secret_ref(node: nodes.Node, secret_inputs: Collection[str]) -> str | None:
+    """``secrets.NAME`` / ``secrets['NAME']`` / ``inputs.NAME`` of a secret input, or None."""
+    if isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name):
+        root, key = node.node.name, node.attr
+    elif (
+        isinstance(node, nodes.Getitem)
+        and isinstance(node.node, nodes.Name)
+        and isinstance(node.arg, nodes.Const)
+        and isinstance(node.arg.value, str)
+    ):
+        root, key = node.node.name, node.arg.value
+    else:
+        return None
+    if root == "secrets" or (root == "inputs" and key in secret_inputs):
+        return f"{root}.{key}"
+    return None
+
+
+def _member_of_name(node: nodes.Node) -> bool:
+    """``inputs.x`` / ``inputs['x']``: a named member of a root, not the root as a whole."""
+    if isinstance(node, nodes.Getattr):
+        return isinstance(node.node, nodes.Name)
+    return (
+        isinstance(node, nodes.Getitem)
+        and isinstance(node.node, nodes.Name)
+        and isinstance(node.arg, nodes.Const)
+    )
+
+
+def _how(parent: nodes.Node | None, child: nodes.Node) -> str:
+    """What a template does with a secret, for the refusal."""
+    if isinstance(parent, nodes.Filter) and parent.node is child:
+        return f"goes through the filter `{parent.name}`"
+    if isinstance(parent, nodes.Getitem) and parent.node is child:
+        return "is sliced or indexed"
+    if isinstance(parent, nodes.Getattr) and parent.node is child:
+        return f"is read through `.{parent.attr}`"
+    if isinstance(parent, nodes.Call):
+        return "is passed to a function"
+    if isinstance(parent, nodes.Concat | nodes.BinExpr | nodes.Output):
+        return "is joined with other text"
+    if isinstance(parent, nodes.CondExpr):
+        return "is chosen by a condition (if ... else)"
+    if isinstance(parent, nodes.Compare | nodes.Test | nodes.UnaryExpr):
+        return "is compared or tested"
+    if isinstance(parent, nodes.If):
+        return "is tested"
+    return "is used inside an expression"
+
+
+def _walk(
+    node: nodes.Node, parent: nodes.Node | None
+) -> Iterator[tuple[nodes.Node, nodes.Node | None]]:
+    yield node, parent
+    for child in node.iter_child_nodes():
+        yield from _walk(child, node)
+
+
+def secret_problems(
+    source: str,
+    *,
+    is_expr: bool,
+    secret_inputs: Collection[str],
+    place: str,
+    may_pass: bool,
+) -> list[str]:
+    """How a template misuses a secret (``[]`` when it does not).
+
+    A secret is ``secrets.NAME`` or ``inputs.NAME`` of a ``type: secret`` input. It may be
+    passed only whole, as the template's entire value, and only where ``may_pass`` (a
+    ``fill`` value, a ``sign`` param, a ``use`` step's secret input); ``place`` names the
+    field in refusals (``goto: url``). ``secrets`` as a whole, or with a computed key, and
+    ``inputs`` so when a secret input exists, are refused anywhere. A syntax error yields
+    nothing here (``names.template_problems`` reports it).
+    """
+    single = _SINGLE.match(source)
+    whole = is_expr or bool(single and not is_template(single["expr"]))
+    try:
+        tree = parse(source, expression=whole)
+    except TemplateError:
+        return []
+    problems: list[str] = []
+    skip: set[int] = set()  # Name nodes read as a member (inputs.x), not as a whole
+    for node, parent in _walk(tree, None):
+        if id(node) in skip:
+            continue
+        ref = _secret_ref(node, secret_inputs)
+        if ref is not None:
+            skip.update(id(n) for n, _ in _walk(node, None))
+            if not may_pass:
+                problems.append(
+                    f"{ref} is a secret: it may go, whole, only into {SECRET_PLACES}; "
+                    f"not into {place}"
+                )
+                continue
+            outermost = isinstance(parent, nodes.Output) and len(parent.nodes) == 1
+            if not (whole and outermost):
+                problems.append(
+                    f"{ref} is a secret and may be passed only whole, as the entire value "
+                    f'("{{{{ {ref} }}}}"); in {place} it {_how(parent, node)}'
+                )
+            continue
+        if _member_of_name(node):
+            skip.add(id(node.node))  # type: ignore[attr-defined]
+            continue
+        if isinstance(node, nodes.Name) and node.ctx == "load":
+            if node.name == "secrets":
+                problems.append(
+                    f"`secrets` may be read only by name (secrets.NAME), not as a whole or "
+                    f"with a computed key ({place})"
+                )
+            elif node.name == "inputs" and secret_inputs:
+                names = ", ".join(sorted(secret_inputs))
+                problems.append(
+                    f"`inputs` as a whole or with a computed key would reach the secret "
+                    f"input(s) {names}; name each input (inputs.NAME) ({place})"
+                )
+    return problems

@@ -4,6 +4,14 @@ The loader validates plain Python values but reports problems at the line and co
 the YAML node they came from. ``Doc`` keeps the node tree; ``Doc.mark(node, path)`` walks
 a path (mapping keys, sequence indexes) from a node as far as it exists and returns that
 node's 1-based line and column.
+
+Loading is bounded. An alias (``*name``) is cheap to compose (it is the anchored node
+again) but everything after composing walks the document with aliases expanded, so nine
+aliases of nine aliases... make a few hundred bytes a billion nodes. Aliases are allowed
+(a shared locator or retry policy is a fair use), within a budget: the nodes aliases add,
+counted as they are composed, may not pass ``ALIAS_BUDGET``; an alias inside the node it
+names (it would nest without end) and nesting past ``MAX_COMPOSE_DEPTH`` are refused as
+well, each at the line and column where it happens.
 """
 
 from __future__ import annotations
@@ -14,14 +22,80 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-MAX_DEPTH = 64
+MAX_DEPTH = 64  # a value's nesting (to_python)
+# the document's nesting, blocks within blocks included (the loader allows 20 of those, two
+# levels each); well within Python's recursion limit, which composing deeper would reach
+MAX_COMPOSE_DEPTH = 200
+# Nodes that aliases may add to a document: about three times the largest shipped playbook
+# (update_iec, some 1,700 nodes, none by alias), while a shared locator or retry policy
+# adds a handful per use. Loading 5,000 more nodes takes milliseconds.
+ALIAS_BUDGET = 5_000
+
+
+class YamlProblem(Exception):
+    def __init__(self, message: str, line: int | None, column: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+def _at(mark: Any) -> tuple[int | None, int | None]:
+    return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
 
 
 class _Loader(yaml.SafeLoader):
     """YAML 1.2 booleans: only true/false. ``on``, ``yes``, ``no`` stay text (``retry: {on:
-    [...]}``, ``value: no``), as most people expect."""
+    [...]}``, ``value: no``), as most people expect. Composing is bounded: aliases may add
+    at most ``ALIAS_BUDGET`` nodes, nesting may not pass ``MAX_COMPOSE_DEPTH``."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._sizes: dict[int, int] = {}  # id(node) → its nodes, aliases expanded
+        self._added = 0  # nodes aliases added so far
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        if self.check_event(AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            alias = super().compose_node(parent, index)
+            assert alias is not None
+            size = self._sizes.get(id(alias))
+            if size is None:  # its anchor is still being composed: the alias is inside it
+                raise YamlProblem(
+                    f"the alias *{event.anchor} is inside the node it names "
+                    f"(&{event.anchor}): nested more than {MAX_DEPTH} deep, without end",
+                    *_at(event.start_mark),
+                )
+            self._added += size
+            if self._added > ALIAS_BUDGET:
+                raise YamlProblem(
+                    f"YAML aliases expand to more than {ALIAS_BUDGET} nodes (at "
+                    f"*{event.anchor}); a playbook may repeat only small parts by alias: "
+                    "use a `use:` step or write the part out",
+                    *_at(event.start_mark),
+                )
+            return alias
+        self._depth += 1
+        try:
+            if self._depth > MAX_COMPOSE_DEPTH:
+                start = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise YamlProblem(f"YAML nested more than {MAX_COMPOSE_DEPTH} deep", *_at(start))
+            node = super().compose_node(parent, index)
+            assert node is not None
+        finally:
+            self._depth -= 1
+        if isinstance(node, SequenceNode):
+            children: list[Node] = list(node.value)
+        elif isinstance(node, MappingNode):
+            children = [part for pair in node.value for part in pair]
+        else:
+            children = []
+        self._sizes[id(node)] = 1 + sum(self._sizes[id(child)] for child in children)
+        return node
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -33,14 +107,6 @@ _Loader.add_implicit_resolver(
     re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
-
-
-class YamlProblem(Exception):
-    def __init__(self, message: str, line: int | None, column: int | None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rpa.events import Event
-from rpa.masking import mask, register_secret
+from rpa.masking import is_secret as _is_secret
+from rpa.masking import register_secret
 from rpa.steps.screen import Looks
 
 if TYPE_CHECKING:
@@ -56,7 +57,8 @@ class LazySecrets(Mapping[str, str]):
 
 class Secrets(Mapping[str, str]):
     """The job's secrets for templates (``secrets.password``). Values may be resolved
-    lazily by the caller's mapping; each one read is registered for masking first."""
+    lazily by the caller's mapping; each one read is registered in the job's secret scope
+    first (``rpa.masking``)."""
 
     def __init__(self, source: Mapping[str, str] | None) -> None:
         self._source = source or {}
@@ -146,8 +148,9 @@ class Scope:
 
 
 def is_secret(text: str) -> bool:
-    """Whether text contains a registered secret."""
-    return bool(text) and mask(text) != text
+    """Whether text is, as a whole, a secret of the running job (secrets are passed only
+    whole: a date holding a PIN's digits is not one)."""
+    return _is_secret(text)
 
 
 @dataclass

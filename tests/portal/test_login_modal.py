@@ -144,6 +144,23 @@ def test_the_password_is_sent_encrypted_never_in_clear_text(page: Page, portal: 
     expect(page.locator(".d-breadcrumb")).to_contain_text("My Dashboard")
 
 
+def test_a_page_that_cannot_encrypt_sends_no_password_and_says_why(
+    page: Page, portal: Portal
+) -> None:
+    # WebCrypto exists only in a secure context (HTTPS, or the loopback address)
+    page.add_init_script(
+        "Object.defineProperty(Crypto.prototype, 'subtle', {get() { return undefined; }})"
+    )
+    dialog = portal.open_login(page)
+    fill_login(dialog, portal, PASSWORD)
+    requests = record_requests(page)
+
+    dialog.get_by_role("button", name="Login", exact=True).click()
+
+    expect(popup(page, wording.LOGIN_NEEDS_SECURE_CONTEXT)).to_be_visible()
+    assert not [r.url for r in requests if SECURITY_CHECK in r.url]
+
+
 def test_the_portal_refuses_a_password_sent_in_clear_text(portal: Portal) -> None:
     with httpx.Client(base_url=portal.url) as client:
         page = client.get("/CP/webHP?requestType=ApplicationRH&" + LOGIN_MODEL).text

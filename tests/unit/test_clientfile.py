@@ -123,6 +123,85 @@ def test_headers_are_matched_ignoring_case_spaces_and_brackets(header: str, fiel
     assert column_path(header) == (field,)
 
 
+OFFICE_HEADERS = [
+    ("Registered Email", "email"),
+    ("Registered Email ID", "email"),
+    ("E-mail", "email"),
+    ("DGFT Login ID", "portal_user"),
+    ("DGFT User ID", "portal_user"),
+    ("Login ID", "portal_user"),
+    ("DGFT Password", "portal_password"),
+    ("Password", "portal_password"),
+    ("Name of Firm", "firm_name"),
+    ("Name of the Firm", "firm_name"),
+    ("Firm Name", "firm_name"),
+    ("Company Name", "firm_name"),
+    ("Name (as per PAN)", "name_as_per_pan"),
+    ("Name as per PAN Card", "name_as_per_pan"),
+    ("IEC No", "iec"),
+    ("IEC No.", "iec"),
+    ("IEC Code", "iec"),
+    ("IEC Number", "iec"),
+    ("PAN No", "pan"),
+    ("PAN Card No", "pan"),
+    ("Mobile No", "mobile"),
+    ("Mobile No.", "mobile"),
+    ("Mobile Number", "mobile"),
+    ("Registered Mobile No", "mobile"),
+    ("Contact No", "mobile"),
+    ("DSC Token", "dsc_token"),
+    ("Token Name", "dsc_token"),
+    ("DSC PIN", "dsc_pin"),
+    ("Token PIN", "dsc_pin"),
+    ("DSC Password", "dsc_pin"),
+    ("DSC Certificate", "dsc_cert"),
+    ("Name on DSC", "dsc_cert"),
+    ("Signing", "sign_with"),
+    ("DSC / Aadhaar", "sign_with"),
+    ("Mode of Signing", "sign_with"),
+    ("Date of Incorporation", "dob"),
+    ("Date of Birth / Incorporation", "dob"),
+    ("DOB", "dob"),
+    ("D.O.I.", "dob"),
+    ("Aadhaar No", "aadhaar"),
+    ("Aadhaar No / VID", "aadhaar"),
+    ("Aadhar Card No", "aadhaar"),
+    ("Constitution", "nature_of_concern"),
+    ("Constitution of Business", "nature_of_concern"),
+    ("Type of Entity", "nature_of_concern"),
+]
+
+
+@pytest.mark.parametrize(("header", "field"), OFFICE_HEADERS)
+def test_the_headers_indian_ca_offices_use_are_understood(header: str, field: str) -> None:
+    assert column_path(header) == (field,)
+
+
+def test_a_loose_column_is_read_alone_and_yields_to_one_naming_the_field(tmp_path: Path) -> None:
+    alone = [("Contact No" if h == "mobile" else h) for h in HEADER]
+    loaded = load_clients(write_csv(tmp_path / "alone.csv", alone, ROWS))
+    assert loaded.ok, reasons(loaded)
+    assert loaded.clients[0].mobile == "9000010001"
+    both = [*HEADER, "Contact No"]
+    loaded = load_clients(
+        write_csv(tmp_path / "both.csv", both, [[*r, "022 2345 6789"] for r in ROWS])
+    )
+    assert loaded.ok, reasons(loaded)
+    assert loaded.clients[0].mobile == "9000010001"
+    assert loaded.ignored_columns == ["Contact No"]
+
+
+def test_a_header_not_understood_is_named_with_a_did_you_mean_when_a_column_is_missing(
+    tmp_path: Path,
+) -> None:
+    header = [("Regd Emial" if h == "email" else "Mobil" if h == "mobile" else h) for h in HEADER]
+    message = file_error(write_csv(tmp_path / "c.csv", [*header, "Fax"], []))
+    assert (
+        "missing required columns: email, mobile; columns not understood: "
+        "'Regd Emial' (did you mean email?), 'Mobil' (did you mean mobile?), 'Fax'"
+    ) in message
+
+
 @pytest.mark.parametrize(
     ("header", "path"),
     [
@@ -178,16 +257,38 @@ def test_an_unknown_change_column_is_refused_on_the_rows_that_fill_it(tmp_path: 
     loaded = load_clients(write_csv(tmp_path / "c.csv", [*HEADER, "change_gstin"], rows))
     assert [row for row, _ in loaded.records] == [3]
     assert loaded.errors[0].row == 2
-    assert str(loaded.errors[0]).startswith("changes.gstin is not a known field")
+    assert loaded.errors[0].field == "changes.gstin"
+    assert str(loaded.errors[0]).startswith("change_gstin is not a known field")
 
 
-def test_unknown_columns_are_ignored_with_one_warning(tmp_path: Path, warnings: list[str]) -> None:
-    header = [*HEADER, "Notes", "GSTIN"]
+def test_columns_not_understood_are_ignored_with_one_warning_and_a_did_you_mean(
+    tmp_path: Path, warnings: list[str]
+) -> None:
+    header = [*HEADER, "Regd Emial", "Fax"]
     loaded = load_clients(write_csv(tmp_path / "c.csv", header, [[*r, "x", "y"] for r in ROWS]))
     assert loaded.ok
-    assert loaded.ignored_columns == ["Notes", "GSTIN"]
+    assert loaded.ignored_columns == ["Regd Emial", "Fax"]
+    assert [(u.name, u.suggestion) for u in loaded.unknown_columns] == [
+        ("Regd Emial", "email"),
+        ("Fax", None),
+    ]
     found = [w for w in warnings if "ignoring columns" in w]
-    assert len(found) == 1 and "'Notes'" in found[0] and "'GSTIN'" in found[0]
+    assert len(found) == 1
+    assert "'Regd Emial' (did you mean email?), 'Fax'" in found[0]
+
+
+@pytest.mark.parametrize(
+    "header", ["Sr No", "S.No.", "Sr. No.", "Sl No", "Serial No", "#", "Remarks", "Notes",
+               "GSTIN", "GST Password", "ICEGATE ID"],
+)  # fmt: skip
+def test_columns_offices_keep_that_are_no_client_field_are_ignored_quietly(
+    tmp_path: Path, warnings: list[str], header: str
+) -> None:
+    rows = [[str(i), *r] for i, r in enumerate(ROWS, start=1)]
+    loaded = load_clients(write_csv(tmp_path / "c.csv", [header, *HEADER], rows))
+    assert loaded.ok, reasons(loaded)
+    assert loaded.ignored_columns == [header] and loaded.unknown_columns == []
+    assert warnings == []
 
 
 def test_a_utf8_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
@@ -246,6 +347,46 @@ def test_one_portal_user_for_two_iecs_is_reported_on_both_rows(tmp_path: Path) -
     assert "rows 2 (IEC AABCB4821K) and 3 (IEC 0395012847)" in str(loaded.errors[0])
 
 
+def test_all_of_a_rows_problems_are_reported_at_once_named_by_the_files_headers(
+    tmp_path: Path,
+) -> None:
+    header = ["IEC No", "PAN No", "Name of Firm", "Name as per PAN", "Date of Incorporation",
+              "Registered Email", "Mobile No", "DGFT Password", "Signing", "DSC Token",
+              "DSC PIN", "Aadhaar No"]  # fmt: skip
+    bad = ["AAJFG2290M", "AABCB4821K", "Ganga Agro", "GANGA AGRO", "31/02/2016",
+           "accounts@gangaagro.example", "12345", "env:PW", "dsc", "", "env:PIN", ""]  # fmt: skip
+    loaded = load_clients(write_csv(tmp_path / "c.csv", header, [ROWS[0], bad]))
+    assert [row for row, _ in loaded.records] == [2]
+    assert [(e.row, e.field, str(e)) for e in loaded.errors] == [
+        (3, "dob", "Date of Incorporation '31/02/2016' is not a real date "
+                   "(day 31, month 2, year 2016)"),
+        (3, "mobile", "Mobile No must be 10 digits (an Indian mobile number), got '12345'"),
+        (3, "iec", "IEC No 'AAJFG2290M' has the form of a PAN but PAN No is 'AABCB4821K'; "
+                   "since 2020 a new IEC is the firm's PAN"),
+        (3, "dsc_token", "Signing is dsc, so DSC Token (the token's name) is required"),
+    ]  # fmt: skip
+    assert loaded.label("dob") == "Date of Incorporation"
+
+
+def test_refused_rows_carry_every_reason_and_the_iec_as_written(tmp_path: Path) -> None:
+    copy = [*ROWS[0][:5], "other@bharatspices.example", *ROWS[0][6:]]
+    bad = [" aajfg 2290m ", *ROWS[2][1:6], "12345", *ROWS[2][7:9], "", *ROWS[2][10:]]
+    nameless = ["", *ROWS[1][1:]]
+    rows = [ROWS[0], bad, copy, nameless]
+    loaded = load_clients(write_csv(tmp_path / "c.csv", HEADER, rows))
+    assert loaded.records == []
+    refused = {r.row: r for r in loaded.refused}
+    assert sorted(refused) == [2, 3, 4, 5]
+    assert refused[2].client == "AABCB4821K" and refused[2].duplicate
+    assert refused[2].reason.startswith("IEC AABCB4821K appears on rows 2 and 4")
+    assert refused[3].client == "AAJFG2290M" and not refused[3].duplicate
+    assert refused[3].reasons == (
+        "mobile must be 10 digits (an Indian mobile number), got '12345'",
+        "sign_with is dsc, so dsc_token (the token's name) is required",
+    )
+    assert refused[5].client is None and refused[5].reasons == ("iec is required",)
+
+
 # --- Excel -------------------------------------------------------------------------------------
 
 
@@ -290,6 +431,77 @@ def test_an_unknown_sheet_lists_the_sheets(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "c.xlsx", HEADER, ROWS, title="Clients")
     with pytest.raises(ClientFileError, match=r"has no sheet 'Other' \(sheets: 'Clients'\)"):
         load_clients(path, sheet="Other")
+
+
+def workbook(path: Path, sheets: list[tuple[str, list[list[Any]], str]]) -> Path:
+    """A workbook of (title, rows, state) sheets, in order; state visible/hidden/veryHidden."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows, state in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        sheet.sheet_state = state
+    book.save(path)
+    return path
+
+
+def test_a_hidden_sheet_is_never_read_unless_named(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path / "c.xlsx",
+        [
+            ("Lists", [["dsc"], ["aadhaar"]], "hidden"),
+            ("Old clients", [HEADER, ROWS[1]], "veryHidden"),
+            ("Clients", [HEADER, ROWS[0], ROWS[2]], "visible"),
+        ],
+    )
+    loaded = load_clients(path)
+    assert loaded.sheet == "Clients" and len(loaded.records) == 2
+    assert loaded.sheets == ["Clients"] and loaded.hidden_sheets == ["Lists", "Old clients"]
+    assert loaded.sheet_note is None
+    named = load_clients(path, sheet="old clients")
+    assert named.sheet == "Old clients" and [r.iec for r in named.clients] == ["0395012847"]
+
+
+def test_with_several_visible_sheets_the_one_read_is_named(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path / "c.xlsx",
+        [
+            ("Rates", [["fee"]], "hidden"),
+            ("FY 2025-26", [HEADER, ROWS[0]], "visible"),
+            ("FY 2024-25", [HEADER, ROWS[1]], "visible"),
+        ],
+    )
+    loaded = load_clients(path)
+    assert loaded.sheet == "FY 2025-26"
+    assert loaded.sheet_note == (
+        "read sheet 'FY 2025-26', the first of 2 visible sheets (the others: 'FY 2024-25'); "
+        "name another with --sheet"
+    )
+    assert load_clients(path, sheet="FY 2025-26").sheet_note is None
+
+
+def test_an_unknown_sheet_lists_the_hidden_ones_apart(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path / "c.xlsx",
+        [("Clients", [HEADER, ROWS[0]], "visible"), ("Lists", [["x"]], "hidden")],
+    )
+    with pytest.raises(ClientFileError, match=r"\(sheets: 'Clients'; hidden: 'Lists'\)"):
+        load_clients(path, sheet="Other")
+
+
+def test_a_title_above_the_table_is_not_taken_for_the_header(tmp_path: Path) -> None:
+    rows: list[list[Any]] = [
+        ["Sharma & Associates, Chartered Accountants"],
+        ["DGFT clients, FY 2025-26"],
+        [],
+        HEADER,
+        ROWS[0],
+        ROWS[1],
+    ]
+    loaded = load_clients(workbook(tmp_path / "c.xlsx", [("Clients", rows, "visible")]))
+    assert loaded.ok, reasons(loaded)
+    assert [row for row, _ in loaded.records] == [5, 6]
 
 
 def test_excel_rows_are_numbered_as_excel_numbers_them(tmp_path: Path) -> None:
@@ -359,6 +571,20 @@ def test_a_bad_yaml_date_is_a_row_error_not_a_crash(tmp_path: Path) -> None:
     assert reasons(loaded) == [
         (1, "dob '2009-13-45' is not a real date (day 45, month 13, year 2009)")
     ]
+
+
+def test_yaml_keys_not_understood_get_a_did_you_mean_and_problems_use_the_keys(
+    tmp_path: Path, warnings: list[str]
+) -> None:
+    text = YAML_CLIENT.replace("dob: 2009-08-12", "Date of Incorporation: 2009-13-45")
+    path = tmp_path / "c.yaml"
+    path.write_text(text + "    Remarks: new client\n    Mobil No: 9000010001\n")
+    loaded = load_clients(path)
+    assert [(u.name, u.suggestion) for u in loaded.unknown_columns] == [("Mobil No", "mobile")]
+    assert reasons(loaded) == [
+        (1, "Date of Incorporation '2009-13-45' is not a real date (day 45, month 13, year 2009)")
+    ]
+    assert any("'Mobil No' (did you mean mobile?)" in w for w in warnings)
 
 
 def test_a_yaml_item_that_is_not_a_mapping_is_a_row_error(tmp_path: Path) -> None:
@@ -658,3 +884,64 @@ def test_check_with_secrets_resolves_them_without_showing_values(
     assert "Cli-Portal-Pass" not in result.output and "Cli-Pin-9876" not in result.output
     monkeypatch.setenv("AAD", "234567890123")
     assert run(cli, str(path), "--secrets").exit_code == 0
+
+
+OFFICE_SHEET: list[list[Any]] = [
+    ["Sr No", "IEC No", "PAN No", "Name of Firm", "Name as per PAN", "Date of Incorporation",
+     "Registered Email", "Mobile No", "DGFT Login ID", "DGFT Password", "Signing", "DSC Token",
+     "DSC Certificate", "DSC PIN", "Aadhaar No", "Constitution", "Remarks"],
+    [1, "AABCB4821K", "AABCB4821K", "Bharat Spices Exports Pvt Ltd",
+     "BHARAT SPICES EXPORTS PRIVATE LIMITED", datetime(2009, 8, 12),
+     "exports@bharatspices.example", 9000010001, "", "env:PW", "DSC", "ePass2003",
+     "BHARAT SPICES EXPORTS PRIVATE LIMITED", "env:PIN", "", "Pvt Ltd", "renewed 2025"],
+    [2, "0395012847", "ACFPN7314Q", "Kaveri Handlooms", "LAKSHMI NARAYANAN",
+     datetime(1978, 6, 21), "kaveri@mail.example", "+91 90000 10002", "kaveri.dgft",
+     "env:PW", "Aadhar", "", "", "", "env:AAD", "Proprietorship", ""],
+]  # fmt: skip
+
+
+def test_check_passes_an_office_spreadsheet_with_a_hidden_sheet_and_sr_no(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    path = workbook(
+        tmp_path / "office.xlsx",
+        [
+            ("Lists", [["Signing"], ["DSC"], ["Aadhar"]], "hidden"),
+            ("Clients", [["Sharma & Associates: DGFT clients"], *OFFICE_SHEET], "visible"),
+            ("Archive", [["IEC No"], ["0000000000"]], "visible"),
+        ],
+    )
+    result = run(cli, str(path))
+    assert result.exit_code == 0, result.output
+    assert "2 good row(s), 0 bad row(s)" in result.output
+    assert "read sheet 'Clients', the first of 2 visible sheets" in result.output
+    payload = json.loads(run(cli, str(path), "--json").stdout)
+    assert payload["sheet"] == "Clients" and payload["hidden_sheets"] == ["Lists"]
+    assert payload["ignored_columns"] == ["Sr No", "Remarks"]
+    assert payload["unknown_columns"] == []
+    second = payload["records"][1]["client"]
+    assert (second["portal_user"], second["sign_with"]) == ("kaveri.dgft", "aadhaar")
+
+
+def test_check_names_a_bad_rows_problems_by_the_files_headers_in_json(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    rows = [OFFICE_SHEET[0], [*OFFICE_SHEET[1][:5], "31/02/2009", *OFFICE_SHEET[1][6:]]]
+    path = workbook(tmp_path / "office.xlsx", [("Clients", rows, "visible")])
+    result = run(cli, str(path), "--json")
+    assert result.exit_code == 1
+    [error] = json.loads(result.stdout)["errors"]
+    assert (error["row"], error["field"], error["column"]) == (2, "dob", "Date of Incorporation")
+    assert error["message"].startswith("Date of Incorporation '31/02/2009' is not a real date")
+
+
+def test_every_header_name_the_docs_list_is_understood_as_its_field() -> None:
+    text = (EXAMPLES.parent / "docs" / "clients.md").read_text()
+    table = text.split("| field | also understood as |")[1].split("\n\n")[0]
+    checked = 0
+    for line in table.splitlines()[2:]:
+        field, names = (cell.strip() for cell in line.strip("|").split("|"))
+        for name in names.split("`")[1::2]:
+            assert column_path(name) == (field.strip("`"),), name
+            checked += 1
+    assert checked > 60

@@ -112,6 +112,76 @@ def test_every_problem_of_a_record_is_reported_with_its_field_and_row() -> None:
     assert all(e.row == 7 for e in errors)
 
 
+def test_the_rules_between_fields_are_reported_with_the_fields_own_problems() -> None:
+    record, errors = check_record(
+        good(iec="AAJFG2290M", dob="31/02/2009", dsc_token=None, mobile="123"), row=5
+    )
+    assert record is None
+    assert [(e.field, str(e)) for e in errors] == [
+        ("dob", "dob '31/02/2009' is not a real date (day 31, month 2, year 2009)"),
+        ("mobile", "mobile must be 10 digits (an Indian mobile number), got '123'"),
+        ("iec", "IEC 'AAJFG2290M' has the form of a PAN but PAN is 'AABCB4821K'; "
+                "since 2020 a new IEC is the firm's PAN"),
+        ("dsc_token", "sign_with is dsc, so dsc_token (the token's name) is required"),
+    ]  # fmt: skip
+    assert all(e.row == 5 for e in errors)
+
+
+def test_a_rule_between_fields_is_not_reported_on_a_field_refused_already() -> None:
+    found = problems(good(pan="AABCP4821", nature_of_concern="Pvt Ltd", sign_with="fax"))
+    assert len(found) == 2
+    assert found[0].startswith("PAN 'AABCP4821' does not match")
+    assert found[1] == "sign_with must be dsc or aadhaar, got 'fax'"
+    found = problems(good(pan="AABPB4821K", iec="0395012847", nature_of_concern="Pvt Ltd",
+                          dob="tomorrow"))  # fmt: skip
+    assert found[1] == (
+        "PAN's 4th letter 'P' means an individual, but nature of concern is "
+        "'Private Limited Company'"
+    )
+
+
+def test_problems_name_fields_by_the_files_own_headers() -> None:
+    labels = {
+        "iec": "IEC No",
+        "pan": "PAN No",
+        "dob": "Date of Incorporation",
+        "sign_with": "Signing",
+        "dsc_pin": "DSC PIN",
+        "firm_name": "Name of Firm",
+        "changes.address.pin": "New Pincode",
+        "nature_of_concern": "Constitution",
+    }
+    data = good(
+        iec="ABC12",
+        firm_name=" ",
+        dob="2009/08/12",
+        dsc_pin=None,
+        nature_of_concern="Proprietorship",
+        changes={"address": {**ADDRESS, "pin": "0123"}},
+    )
+    _, errors = check_record(data, labels=labels)
+    assert [str(e) for e in errors] == [
+        "IEC No must be 10 characters (letters and digits), got 'ABC12'",
+        "Name of Firm is required",
+        "Date of Incorporation must be a date as YYYY-MM-DD, DD/MM/YYYY or DD-MM-YYYY, "
+        "got '2009/08/12'",
+        "New Pincode must be 6 digits not starting with 0, got '0123'",
+        "PAN No's 4th letter 'C' means a company, but Constitution is 'Proprietorship'",
+        "Signing is dsc, so DSC PIN (a reference like env:PIN) is required",
+    ]
+    assert [e.field for e in errors] == [
+        "iec", "firm_name", "dob", "changes.address.pin", "nature_of_concern", "dsc_pin",
+    ]  # fmt: skip
+
+
+def test_a_header_that_is_the_fields_own_name_keeps_the_usual_wording() -> None:
+    labels = {"iec": "iec", "mobile": "mobile"}
+    assert problems(good(iec="ABC12", mobile="12"), labels=labels) == [
+        "IEC must be 10 characters (letters and digits), got 'ABC12'",
+        "mobile must be 10 digits (an Indian mobile number), got '12'",
+    ]
+
+
 def test_parse_record_raises_one_record_error_naming_every_problem() -> None:
     with pytest.raises(RecordError) as caught:
         parse_record(good(iec="ABC12", mobile="123"), row=4)
@@ -419,6 +489,13 @@ def test_an_unknown_part_of_an_address_is_refused() -> None:
 def test_email_and_mobile_cannot_change_together() -> None:
     message = only_problem(good(changes={"email": "a@b.example", "mobile": "9876543210"}))
     assert message.startswith("changes cannot modify both email and mobile at once")
+
+
+def test_email_and_mobile_changing_together_is_reported_beside_an_address_problem() -> None:
+    changes = {"email": "a@b.example", "mobile": "9876543210", "address": {"line1": "x"}}
+    found = problems(good(changes=changes))
+    assert found[-1].startswith("changes cannot modify both email and mobile at once")
+    assert "changes.address.city is required" in found
 
 
 def test_changed_contact_details_are_validated_too() -> None:

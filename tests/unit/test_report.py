@@ -119,3 +119,132 @@ def test_jobs_list_and_show_read_the_journal(batch: tuple[Journal, str], tmp_pat
     assert shown.exit_code == 0, shown.output
     assert "PAN_MISMATCH" in shown.output
     assert "playwright show-trace /tmp/trace.zip" in shown.output
+
+
+# --- rows of the client file that were not run -------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENTS_HEADER = (
+    "iec,pan,firm_name,name_as_per_pan,dob,email,mobile,portal_password,sign_with,dsc_token,dsc_pin"
+)
+GOOD_ROW = (
+    "AABCB4821K,AABCB4821K,Bharat Spices,BHARAT SPICES,12/08/2009,a@b.example,9000010001,"
+    "env:PW,dsc,ePass2003,env:PIN"
+)
+BAD_ROW = (
+    "AAJFG2290M,AAJFG2290M,Ganga Agro,GANGA AGRO,31/02/2016,g@a.example,12345,env:PW,dsc,,env:PIN"
+)
+TWICE_ROW = (
+    "0395012847,ACFPN7314Q,Kaveri,LAKSHMI,21/06/1978,k@m.example,9000010002,"
+    "env:PW,dsc,ePass2003,env:PIN"
+)
+
+
+@pytest.fixture
+def client_file(tmp_path: Path) -> Path:
+    path = tmp_path / "clients.csv"
+    lines = [CLIENTS_HEADER, GOOD_ROW, BAD_ROW, TWICE_ROW, TWICE_ROW.replace("k@m", "k2@m")]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_rows_not_run_are_in_every_report_with_their_row_and_reason(
+    tmp_path: Path, client_file: Path
+) -> None:
+    from rpa.cli.batch import not_run_rows, plan_new_batch
+    from rpa.clientfile import load_clients
+
+    loaded = load_clients(client_file)
+    journal = Journal(tmp_path / "data" / "journal.sqlite3")
+    plan = plan_new_batch(
+        journal,
+        "renew",
+        loaded.records,
+        source=str(client_file),
+        check=False,
+        only=None,
+        not_run=not_run_rows(loaded, None),
+    )
+    [job] = plan.jobs
+    journal.job_finished(job.job_id, Outcome.CHANGED, result={"ack_number": "IEC/UPD/2026/1"})
+    report = build_report(journal, plan.batch_id)
+    assert report.totals == {"changed": 1, "not-run": 3}
+
+    data = json.loads(render_json(report))
+    assert data["totals"] == {"changed": 1, "not-run": 3}
+    lines = [(c["row"], c["client"], c["outcome"], c["error_code"]) for c in data["clients"]]
+    assert lines == [
+        (2, "AABCB4821K", "changed", None),
+        (3, "AAJFG2290M", "not-run", "BAD_ROW"),
+        (4, "0395012847", "not-run", "DUPLICATE_ROW"),
+        (5, "0395012847", "not-run", "DUPLICATE_ROW"),
+    ]
+    bad = data["clients"][1]
+    assert bad["job_id"] is None
+    assert bad["error"] == (
+        "dob '31/02/2016' is not a real date (day 31, month 2, year 2016); "
+        "mobile must be 10 digits (an Indian mobile number), got '12345'; "
+        "sign_with is dsc, so dsc_token (the token's name) is required"
+    )
+
+    rows = list(csv.DictReader(io.StringIO(render_csv(report))))
+    assert [(r["row"], r["outcome"]) for r in rows] == [
+        ("2", "changed"),
+        ("3", "not-run"),
+        ("4", "not-run"),
+        ("5", "not-run"),
+    ]
+    assert rows[3]["error"].startswith("IEC 0395012847 appears on rows 4 and 5")
+
+    html = render_html(report)
+    assert html.count("not run</small>") == 3
+    assert "<b>3</b> not-run" in html and "of <b>4</b> clients" in html
+    assert "mobile must be 10 digits" in html and "BAD_ROW" in html
+
+
+def test_only_an_iec_on_a_refused_row_is_reported_not_run_and_the_others_left_out(
+    tmp_path: Path, client_file: Path
+) -> None:
+    from rpa.cli.batch import not_run_rows, plan_new_batch, wanted_iecs
+    from rpa.clientfile import load_clients
+
+    loaded = load_clients(client_file)
+    wanted = wanted_iecs("aajfg 2290m, AABCB4821K", loaded, client_file)
+    assert wanted == {"AAJFG2290M", "AABCB4821K"}
+    journal = Journal(tmp_path / "data" / "journal.sqlite3")
+    plan = plan_new_batch(
+        journal,
+        "renew",
+        loaded.records,
+        source=str(client_file),
+        check=False,
+        only=wanted,
+        not_run=not_run_rows(loaded, wanted),
+    )
+    assert [job.client for job in plan.jobs] == ["AABCB4821K"]
+    lines = build_report(journal, plan.batch_id).lines
+    assert [(line.row, line.outcome) for line in lines] == [(2, "pending"), (3, "not-run")]
+
+
+def test_batch_only_with_an_iec_not_in_the_file_is_an_error(
+    tmp_path: Path, client_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RPA_PLAYBOOKS_DIR", str(ROOT / "playbooks"))
+    data = tmp_path / "data"
+    result = CliRunner().invoke(
+        app,
+        [
+            "--data-dir",
+            str(data),
+            "batch",
+            str(client_file),
+            "--playbook",
+            "renew",
+            "--only",
+            "AABCB4821K,AAACZ9999Z",
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert f"--only names IECs that are not in {client_file}: AAACZ9999Z" in said
+    assert Journal(data / "journal.sqlite3").batches() == []
