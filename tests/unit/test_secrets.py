@@ -202,8 +202,10 @@ def test_a_literal_is_accepted_with_a_warning_naming_client_and_field(
     assert all("Literal-Pass-77" not in w for w in warnings)
 
 
-def test_a_literal_is_registered_for_masking_as_soon_as_it_is_read() -> None:
-    SecretRef.parse("Early-Literal-55")
+def test_a_literal_is_masked_once_it_is_resolved_not_when_the_file_is_read() -> None:
+    ref = SecretRef.parse("Early-Literal-55")
+    assert mask("x Early-Literal-55 y") == "x Early-Literal-55 y"  # loading masks nothing
+    ref.resolve()
     assert mask("x Early-Literal-55 y") == "x ******** y"
 
 

@@ -407,16 +407,20 @@ def test_a_fail_step_ends_the_job_with_its_code_and_a_failure_screenshot(
 
 
 def test_a_secret_never_appears_in_events_or_the_step_log(runner: FakeRunner) -> None:
+    from rpa.challenges.testing import ScriptedSigner
+
+    async def refuse(page: Any, request: Any) -> None:
+        raise BusinessError(f"the token refused PIN {request.params['pin']}", code="DSC_WRONG_PIN")
+
     run = runner.run(
         """
         steps:
-          - set: {echo: "{{ secrets.password }}"}
-          - fail: {message: "wrong password {{ secrets.password }}"}
-        outputs: {echo: "{{ vars.echo }}"}
+          - sign: {method: dsc, params: {pin: "{{ secrets.password }}"}}
         """,
         secrets={"password": "Hunter2-secret"},
+        providers=Providers().with_signer("dsc", ScriptedSigner(action=refuse)),
     )
-    assert run.result.outputs == {"echo": "Hunter2-secret"}  # the caller gets values
+    assert run.result.failure is not None and run.result.failure.code == "DSC_WRONG_PIN"
     text = "\n".join(repr(e) for e in run.events)
     assert "Hunter2-secret" not in text and "********" in text
     log = (run.result.artifacts_dir / "steps.log").read_text()
@@ -514,3 +518,20 @@ def test_detectors_declared_in_a_used_login_playbook_apply_to_the_job(runner: Fa
     assert rules.session_expired is not None and rules.session_expired.url == "login?expired"
     assert rules.busy is not None and rules.busy.text == "maintenance"
     assert [e.code for e in rules.errors] == ["IEC_CANCELLED", "PAN_MISMATCH"]
+
+
+def test_a_log_line_is_recorded_whole_beside_a_short_pin(runner: FakeRunner) -> None:
+    from rpa.challenges.testing import ScriptedSigner
+
+    run = runner.run(
+        """
+        steps:
+          - sign: {method: dsc, params: {pin: "{{ secrets.pin }}"}}
+          - log: "filed IEC/UPD/2026/000003"
+        """,
+        secrets={"pin": "2026"},
+        providers=Providers().with_signer("dsc", ScriptedSigner()),
+    )
+    assert run.outcome == "ok", run.result.failure
+    log = (run.result.artifacts_dir / "steps.log").read_text()
+    assert "filed IEC/UPD/2026/000003" in log
