@@ -18,6 +18,7 @@ import difflib
 import importlib
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
@@ -175,9 +176,13 @@ class GlobalOptions:
     verbosity: int = 0
     overrides: dict[str, Any] = field(default_factory=dict)
     _settings: Settings | None = None
+    log_path: Path | None = None  # the JSON-lines log, once there is one
 
-    def settings(self, **more: Any) -> Settings:
-        """Settings with the global flags and ``more`` command flags applied; logs set up."""
+    def settings(self, *, keep_log: bool = True, **more: Any) -> Settings:
+        """Settings with the global flags and ``more`` command flags applied; logs set up:
+        to the console and, with ``keep_log`` (commands that change something), to the
+        log file in the data folder. A command that only reads passes ``keep_log=False``
+        and so needs no writable data folder and creates nothing."""
         from rpa.config import load_settings
         from rpa.logs import configure_logging
 
@@ -187,8 +192,15 @@ class GlobalOptions:
             level = {-1: "WARNING", 0: self._settings.log_level, 1: "DEBUG"}.get(
                 max(-1, min(1, self.verbosity)), "INFO"
             )
-            configure_logging(level=level, logs_dir=self._settings.logs_dir)
+            self.log_path = configure_logging(
+                level=level, logs_dir=self._settings.logs_dir if keep_log else None
+            )
         return self._settings
+
+    def with_log(self, message: str) -> str:
+        """``message`` and where the log keeps its details, when there is a log."""
+        kept = self.log_path is not None and self.log_path.is_file()
+        return f"{message} (details: {self.log_path})" if kept else message
 
 
 state = GlobalOptions()
@@ -223,9 +235,10 @@ def main() -> None:
     try:
         app()
     except Exception as exc:
-        from rpa.errors import ConfigError, RpaError
+        from rpa.errors import ConfigError, JournalError, RpaError
 
         if not isinstance(exc, RpaError):
             raise
-        _console("err_console").print(f"[red]error:[/red] {exc}", highlight=False)
+        text = state.with_log(str(exc)) if isinstance(exc, JournalError) else str(exc)
+        _console("err_console").print(f"[red]error:[/red] {text}", highlight=False)
         sys.exit(EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED)

@@ -20,14 +20,14 @@ from rpa.cli.challenges import ConsolePrompter
 from rpa.cli.progress import JsonLinesOutput, LiveDisplay, OutputMode
 from rpa.clientfile import ClientFile, RefusedRow, load_clients
 from rpa.config import Settings
-from rpa.errors import ClientFileError, RpaError
+from rpa.errors import ClientFileError, JournalError, RpaError
 from rpa.events import EventBus, Outcome
 from rpa.journal import Journal
 from rpa.records import ClientRecord
+from rpa.report import NOT_RUN_OPTION
 
 if TYPE_CHECKING:  # the engine and Playwright are imported when a command runs
     from rpa.agent import Agent
-from rpa.report import NOT_RUN_OPTION
 
 
 @dataclass(frozen=True)
@@ -251,7 +251,8 @@ def batch(
             )
         summary = execute(agent, plan, settings, output, headless=False if headed else None)
     except RpaError as exc:
-        raise fail(str(exc), EXIT_FAILED) from exc
+        journal = isinstance(exc, JournalError)  # one message; the log keeps the details
+        raise fail(state.with_log(str(exc)) if journal else str(exc), EXIT_FAILED) from exc
     if output is not OutputMode.JSON:
         print_summary(summary, settings)
         if not_run:

@@ -42,7 +42,7 @@ def check(
     ] = False,
 ) -> None:
     """Validate a client file: good rows in a table, each bad row with its number and reason."""
-    state.settings()
+    state.settings(keep_log=False)  # a check writes nothing, not even a log
     try:
         loaded = load_clients(file, sheet=sheet)
     except ClientFileError as exc:
