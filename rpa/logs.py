@@ -5,10 +5,11 @@ while a job runs is masked of that job's secrets (``rpa.masking``: its secret sc
 another job's), one made outside any job of the process's own. Tracebacks are written
 without the values of variables (``diagnose=False``): a frame's locals may hold a PIN.
 
-The file (``rpa.logfile.LogFile``) is created with its first line, and a folder that
-cannot be written is no error. An error the command line reports itself
-(``reported_by_the_cli``: a journal that cannot be written) is left to the file: the
-console does not repeat it in every record that quotes it.
+Messages carry no control characters (``rpa.terminal.printable``): client or portal text
+quoted in one cannot drive the terminal. The file (``rpa.logfile.LogFile``) is created with
+its first line, and a folder that cannot be written is no error. An error the command line
+reports itself (``reported_by_the_cli``: a journal that cannot be written) is left to the
+file: the console does not repeat it in every record that quotes it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from loguru import logger
 
 from rpa.logfile import LogFile
 from rpa.masking import mask
+from rpa.terminal import printable
 
 if TYPE_CHECKING:
     from loguru import Record
@@ -37,7 +39,9 @@ def reported_by_the_cli(message: str) -> None:
 
 
 def _file_record(record: Record) -> bool:
-    return _mask_record(record)
+    _mask_record(record)
+    record["message"] = printable(record["message"], keep="\n\t")
+    return True
 
 
 def _console_record(record: Record) -> bool:

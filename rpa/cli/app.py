@@ -158,9 +158,9 @@ _consoles: dict[str, Console] = {}
 def _console(name: str) -> Console:
     made = _consoles.get(name)
     if made is None:
-        from rich.console import Console
+        from rpa.cli.safe import SafeConsole  # shows no control character from any text
 
-        made = _consoles[name] = Console(stderr=name == "err_console")
+        made = _consoles[name] = SafeConsole(stderr=name == "err_console")
     return made
 
 
@@ -226,7 +226,11 @@ def _global(
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    _console("err_console").print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    from rpa.cli.safe import shown
+
+    _console("err_console").print(
+        f"[red]error:[/red] {shown(message)}", highlight=False, markup=True, soft_wrap=True
+    )
     return typer.Exit(code)
 
 
@@ -239,6 +243,10 @@ def main() -> None:
 
         if not isinstance(exc, RpaError):
             raise
+        from rpa.cli.safe import shown
+
         text = state.with_log(str(exc)) if isinstance(exc, JournalError) else str(exc)
-        _console("err_console").print(f"[red]error:[/red] {text}", highlight=False)
+        _console("err_console").print(
+            f"[red]error:[/red] {shown(text)}", highlight=False, soft_wrap=True
+        )
         sys.exit(EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED)

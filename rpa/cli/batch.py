@@ -18,6 +18,7 @@ from rpa.batch import resume_jobs as unfinished_jobs
 from rpa.cli.app import EXIT_FAILED, EXIT_OK, app, console, err_console, fail, state
 from rpa.cli.challenges import ConsolePrompter
 from rpa.cli.progress import JsonLinesOutput, LiveDisplay, OutputMode
+from rpa.cli.safe import shown
 from rpa.clientfile import ClientFile, RefusedRow, load_clients
 from rpa.config import Settings
 from rpa.errors import ClientFileError, JournalError, RpaError
@@ -327,7 +328,7 @@ def replay(
     job = agent.journal.job(new_id)
     console.print(f"replay {new_id} of {job_id}: [bold]{outcome}[/bold]", highlight=False)
     if job.error:
-        console.print(f"{job.error_code or job.error_kind}: {job.error}", highlight=False)
+        console.print(f"{job.error_code or job.error_kind}: {shown(job.error)}", highlight=False)
     console.print(f"details: rpa jobs show {new_id}", highlight=False)
     good = outcome in (Outcome.OK, Outcome.CHANGED, Outcome.WOULD_CHANGE)
     raise typer.Exit(EXIT_OK if good else EXIT_FAILED)
