@@ -65,6 +65,11 @@ class Settings(BaseSettings):
         description="Playwright traces: on-retry (recorded once a job retries, kept if it "
         "fails)|on-failure (recorded always, kept if it fails)|always|never",
     )
+    documents_dir: Path | None = Field(
+        None,
+        description="A folder client documents may be in besides the client file's own "
+        "(unset: only the client file's folder)",
+    )
     playbooks_dir: Path = Field(
         Path("playbooks"), description="Where `rpa run NAME` and `use: NAME` find playbooks"
     )

@@ -185,6 +185,7 @@ class GlobalOptions:
         and so needs no writable data folder and creates nothing."""
         from rpa.config import load_settings
         from rpa.logs import configure_logging
+        from rpa.record_parts import DOCUMENTS_ROOT
 
         merged = {**self.overrides, **{k: v for k, v in more.items() if v is not None}}
         if self._settings is None or more:
@@ -195,6 +196,7 @@ class GlobalOptions:
             self.log_path = configure_logging(
                 level=level, logs_dir=self._settings.logs_dir if keep_log else None
             )
+            DOCUMENTS_ROOT.set(self._settings.documents_dir)
         return self._settings
 
     def with_log(self, message: str) -> str:
