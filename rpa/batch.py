@@ -209,9 +209,7 @@ class BatchRunner:
         if self._journal_failure is None:
             self._journal_failure = exc
             logger.opt(exception=exc).error("the journal failed, stopping the batch: {}", exc)
-        self._stopping = "interrupted"
-        for task in list(self._tasks):
-            task.cancel()
+        self.stop()
 
     def _journal_stopped(self, batch_id: str, failure: JournalError) -> JournalError:
         note = (
