@@ -12,7 +12,10 @@ context per job, the client's lease, the check of an earlier unconfirmed submiss
   refuses unguarded submits after an intent left without a result);
 - pauses (takes no new job) when the portal looks down: ``pause_share`` of the last
   ``pause_window`` finished jobs failed with transient errors;
-- on ``stop()`` (Ctrl-C) cancels running jobs, which are recorded ``interrupted``.
+- on ``stop()`` (Ctrl-C) cancels running jobs, which are recorded ``interrupted``;
+- stops the same way when the journal cannot be written (a full disk, damaged pages): no
+  job goes on without its record (the engine submits nothing it could not record the
+  intent of), and ``run`` raises one ``JournalError`` saying so once every job has stopped.
 
 Job outcomes reach the journal as events: the runner's (the engine's ``RunFinished``, or
 the agent's refusals), and the batch's own for a job cancelled outside the engine
@@ -25,6 +28,7 @@ Resuming is planning: ``resume_jobs`` lists a batch's unfinished jobs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter, deque
 from collections.abc import Iterable
@@ -41,7 +45,7 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
-from rpa.errors import FailureKind
+from rpa.errors import FailureKind, JournalError
 from rpa.events import (
     BatchFinished,
     BatchPaused,
@@ -125,6 +129,7 @@ class BatchRunner:
         self.policy = policy or BatchPolicy()
         self._stopping: str | None = None  # why no new job is taken: paused | interrupted
         self._note: str | None = None
+        self._journal_failure: JournalError | None = None  # the first, which stopped it
         self._recent: deque[bool] = deque(maxlen=self.policy.pause_window)
         self._tasks: set[asyncio.Task[JobEnd]] = set()
         self._running = 0
@@ -154,6 +159,8 @@ class BatchRunner:
             *(self._worker(n, batch_id, todo, session) for n in range(workers)),
             return_exceptions=False,
         )
+        if self._journal_failure is not None:
+            raise self._journal_stopped(batch_id, self._journal_failure)
         status = self._stopping or "finished"
         if status == "interrupted":
             self._note = f"stopped by the user; resume with: rpa batch --resume {batch_id}"
@@ -200,6 +207,28 @@ class BatchRunner:
             self._gate.notify_all()
 
     async def _one(self, worker: int, batch_id: str, job: BatchJob, session: Any) -> None:
+        try:
+            await self._one_recorded(worker, batch_id, job, session)
+        except JournalError as exc:
+            self._journal_failed(exc)
+
+    def _journal_failed(self, exc: JournalError) -> None:
+        """The journal cannot record a job: stop, as ``stop()`` does, and say it once."""
+        if self._journal_failure is None:
+            self._journal_failure = exc
+            logger.opt(exception=exc).error("the journal failed, stopping the batch: {}", exc)
+        self.stop()
+
+    def _journal_stopped(self, batch_id: str, failure: JournalError) -> JournalError:
+        note = (
+            f"{failure}. The batch stopped: no job submits what the journal cannot record. "
+            f"Once the journal can be written again, resume with: rpa batch --resume {batch_id}"
+        )
+        with contextlib.suppress(JournalError):  # it may work again (space freed)
+            self.journal.set_batch_status(batch_id, "interrupted", note=note)
+        return JournalError(note)
+
+    async def _one_recorded(self, worker: int, batch_id: str, job: BatchJob, session: Any) -> None:
         self.bus.emit(
             JobQueued(job_id=job.job_id, batch_id=batch_id, client=job.client, worker=worker)
         )
@@ -216,6 +245,8 @@ class BatchRunner:
             if self._stopping is None:  # cancelled from outside: stop everything
                 self.stop()
             return
+        except JournalError:
+            raise
         except Exception as exc:  # a runner bug: record it, keep the batch going
             logger.exception("job {} crashed", job.job_id)
             self._finished(

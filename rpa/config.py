@@ -9,6 +9,7 @@ values masked, for ``rpa config``.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -63,6 +64,11 @@ class Settings(BaseSettings):
         "on-retry",
         description="Playwright traces: on-retry (recorded once a job retries, kept if it "
         "fails)|on-failure (recorded always, kept if it fails)|always|never",
+    )
+    documents_dir: Path | None = Field(
+        None,
+        description="A folder client documents may be in besides the client file's own "
+        "(unset: only the client file's folder)",
     )
     playbooks_dir: Path = Field(
         Path("playbooks"), description="Where `rpa run NAME` and `use: NAME` find playbooks"
@@ -158,6 +164,14 @@ def load_settings(
         raise ConfigError(f"invalid settings: {problems}") from exc
 
 
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:)[^/?#\s]*@")
+
+
+def without_url_password(text: str) -> str:
+    """``text`` with the password of any URL in it starred: ``https://user:****@host/``."""
+    return _URL_PASSWORD.sub(lambda m: f"{m['head']}****@", text)
+
+
 @dataclass(frozen=True)
 class SettingSource:
     name: str
@@ -197,6 +211,6 @@ def describe_settings(
         if isinstance(value, SecretStr):
             shown = "********" if value.get_secret_value() else ""
         else:
-            shown = "" if value is None else str(value)
+            shown = "" if value is None else without_url_password(str(value))
         rows.append(SettingSource(name, env_var, shown, source, field.description or ""))
     return rows

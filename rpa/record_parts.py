@@ -3,12 +3,16 @@
 ``Changes`` says what an IEC update should modify (address, email or mobile, bank, branches);
 anything else is refused. ``Documents`` names the PDFs to upload, checked at load time: they
 exist, are PDFs, and fit the portal's 5 MB limit. Paths are relative to the validation
-context's ``base_dir`` (the client file's folder).
+context's ``base_dir`` (the client file's folder) and must stay inside it, or inside the
+documents folder (the context's ``documents_root``, else ``DOCUMENTS_ROOT``, which the CLI
+sets from ``RPA_DOCUMENTS_DIR``): ``../``, absolute paths elsewhere and links leading out
+are refused (``rpa.documents`` checks them again when they are uploaded).
 """
 
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,6 +28,8 @@ from pydantic import (
 from rpa.identifiers import parse_email, parse_ifsc, parse_mobile, parse_pin
 
 MAX_PDF_BYTES = 5 * 1024 * 1024  # the portal's upload limit [G]
+#: Where documents may be besides the client file's folder (``RPA_DOCUMENTS_DIR``).
+DOCUMENTS_ROOT: ContextVar[Path | None] = ContextVar("rpa_documents_root", default=None)
 CHANGES_EMAIL_AND_MOBILE = (
     "changes cannot modify both email and mobile at once (the portal refuses it); "
     "change one, then the other in a later run"
@@ -159,19 +165,21 @@ def _pdf_path(value: Any, info: ValidationInfo) -> Path | None:
     if not raw.lower().endswith(".pdf"):
         raise ValueError(f"{name} '{raw}' must be a PDF file (.pdf); the portal accepts PDF only")
     context = info.context if isinstance(info.context, dict) else {}
+    root = context.get("documents_root", DOCUMENTS_ROOT.get())
     try:
-        return _check_pdf(name, raw, context.get("base_dir"))
+        return _check_pdf(name, raw, context.get("base_dir"), root)
     except (OSError, RuntimeError) as exc:  # unreadable, a bad ~user, a name too long
         reason = getattr(exc, "strerror", None) or type(exc).__name__
         raise ValueError(f"{name} '{raw}' cannot be read: {reason}") from None
 
 
-def _check_pdf(name: str, raw: str, base_dir: Any) -> Path:
+def _check_pdf(name: str, raw: str, base_dir: Any, root: Any) -> Path:
     if "\x00" in raw:
         raise ValueError(f"{name} is not a valid file name")
     path = Path(raw).expanduser()
     if not path.is_absolute() and base_dir is not None:
         path = Path(base_dir) / path
+    _check_inside(name, raw, path, base_dir, root)
     if not path.exists():
         raise ValueError(f"{name} '{raw}' does not exist (looked for {path})")
     if not path.is_file():
@@ -185,6 +193,19 @@ def _check_pdf(name: str, raw: str, base_dir: Any) -> Path:
         if not handle.read(5).startswith(b"%PDF-"):
             raise ValueError(f"{name} '{raw}' does not look like a PDF (no %PDF- header)")
     return path.resolve()
+
+
+def _check_inside(name: str, raw: str, path: Path, base_dir: Any, root: Any) -> None:
+    """Refuse a document outside the client file's folder and the documents folder."""
+    folders = [Path(f) for f in (base_dir, root) if f is not None]
+    if not folders:  # a record built in code, from no file: nothing to stay inside
+        return
+    real = path.resolve()
+    if any(real.is_relative_to(folder.expanduser().resolve()) for folder in folders):
+        return
+    where = " or ".join(str(f) for f in folders)
+    hint = "" if root is not None else " (or set RPA_DOCUMENTS_DIR to the folder holding it)"
+    raise ValueError(f"{name} '{raw}' is outside {where}: keep documents there{hint}")
 
 
 PdfPath = Annotated[Path | None, BeforeValidator(_pdf_path)]

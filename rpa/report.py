@@ -15,6 +15,7 @@ import base64
 import csv
 import io
 import json
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -144,13 +145,26 @@ def render_json(report: Report) -> str:
     return json.dumps(payload, indent=2, default=str)
 
 
+# A cell a spreadsheet would read as a formula (OWASP, "CSV Injection"); a plain number
+# ("-1500", "+2.5") is read as a number and stays as it is.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?[0-9][0-9,]*(\.[0-9]+)?")
+
+
+def csv_cell(value: Any) -> Any:
+    """``value`` safe in a CSV a spreadsheet opens: text that would start a formula gets a
+    leading ``'``, so it is read as text; anything else is unchanged."""
+    formula = isinstance(value, str) and value.startswith(_FORMULA_START)
+    return "'" + value if formula and not _NUMBER.fullmatch(value) else value
+
+
 def render_csv(report: Report) -> str:
     buffer = io.StringIO()
     fields = list(ReportLine.__dataclass_fields__)
     writer = csv.DictWriter(buffer, fieldnames=fields)
     writer.writeheader()
     for line in report.lines:
-        writer.writerow(asdict(line))
+        writer.writerow({name: csv_cell(value) for name, value in asdict(line).items()})
     return buffer.getvalue()
 
 

@@ -18,6 +18,7 @@ import difflib
 import importlib
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
@@ -157,9 +158,9 @@ _consoles: dict[str, Console] = {}
 def _console(name: str) -> Console:
     made = _consoles.get(name)
     if made is None:
-        from rich.console import Console
+        from rpa.cli.safe import SafeConsole  # shows no control character from any text
 
-        made = _consoles[name] = Console(stderr=name == "err_console")
+        made = _consoles[name] = SafeConsole(stderr=name == "err_console")
     return made
 
 
@@ -175,11 +176,16 @@ class GlobalOptions:
     verbosity: int = 0
     overrides: dict[str, Any] = field(default_factory=dict)
     _settings: Settings | None = None
+    log_path: Path | None = None  # the JSON-lines log, once there is one
 
-    def settings(self, **more: Any) -> Settings:
-        """Settings with the global flags and ``more`` command flags applied; logs set up."""
+    def settings(self, *, keep_log: bool = True, **more: Any) -> Settings:
+        """Settings with the global flags and ``more`` command flags applied; logs set up:
+        to the console and, with ``keep_log`` (commands that change something), to the
+        log file in the data folder. A command that only reads passes ``keep_log=False``
+        and so needs no writable data folder and creates nothing."""
         from rpa.config import load_settings
         from rpa.logs import configure_logging
+        from rpa.record_parts import DOCUMENTS_ROOT
 
         merged = {**self.overrides, **{k: v for k, v in more.items() if v is not None}}
         if self._settings is None or more:
@@ -187,8 +193,16 @@ class GlobalOptions:
             level = {-1: "WARNING", 0: self._settings.log_level, 1: "DEBUG"}.get(
                 max(-1, min(1, self.verbosity)), "INFO"
             )
-            configure_logging(level=level, logs_dir=self._settings.logs_dir)
+            self.log_path = configure_logging(
+                level=level, logs_dir=self._settings.logs_dir if keep_log else None
+            )
+            DOCUMENTS_ROOT.set(self._settings.documents_dir)
         return self._settings
+
+    def with_log(self, message: str) -> str:
+        """``message`` and where the log keeps its details, when there is a log."""
+        kept = self.log_path is not None and self.log_path.is_file()
+        return f"{message} (details: {self.log_path})" if kept else message
 
 
 state = GlobalOptions()
@@ -214,7 +228,11 @@ def _global(
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    _console("err_console").print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    from rpa.cli.safe import shown
+
+    _console("err_console").print(
+        f"[red]error:[/red] {shown(message)}", highlight=False, markup=True, soft_wrap=True
+    )
     return typer.Exit(code)
 
 
@@ -223,9 +241,14 @@ def main() -> None:
     try:
         app()
     except Exception as exc:
-        from rpa.errors import ConfigError, RpaError
+        from rpa.errors import ConfigError, JournalError, RpaError
 
         if not isinstance(exc, RpaError):
             raise
-        _console("err_console").print(f"[red]error:[/red] {exc}", highlight=False)
+        from rpa.cli.safe import shown
+
+        text = state.with_log(str(exc)) if isinstance(exc, JournalError) else str(exc)
+        _console("err_console").print(
+            f"[red]error:[/red] {shown(text)}", highlight=False, soft_wrap=True
+        )
         sys.exit(EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED)

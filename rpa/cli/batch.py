@@ -18,16 +18,17 @@ from rpa.batch import resume_jobs as unfinished_jobs
 from rpa.cli.app import EXIT_FAILED, EXIT_OK, app, console, err_console, fail, state
 from rpa.cli.challenges import ConsolePrompter
 from rpa.cli.progress import JsonLinesOutput, LiveDisplay, OutputMode
+from rpa.cli.safe import shown
 from rpa.clientfile import ClientFile, RefusedRow, load_clients
 from rpa.config import Settings
-from rpa.errors import ClientFileError, RpaError
+from rpa.errors import ClientFileError, JournalError, RpaError
 from rpa.events import EventBus, Outcome
 from rpa.journal import Journal
 from rpa.records import ClientRecord
+from rpa.report import NOT_RUN_OPTION
 
 if TYPE_CHECKING:  # the engine and Playwright are imported when a command runs
     from rpa.agent import Agent
-from rpa.report import NOT_RUN_OPTION
 
 
 @dataclass(frozen=True)
@@ -251,7 +252,8 @@ def batch(
             )
         summary = execute(agent, plan, settings, output, headless=False if headed else None)
     except RpaError as exc:
-        raise fail(str(exc), EXIT_FAILED) from exc
+        journal = isinstance(exc, JournalError)  # one message; the log keeps the details
+        raise fail(state.with_log(str(exc)) if journal else str(exc), EXIT_FAILED) from exc
     if output is not OutputMode.JSON:
         print_summary(summary, settings)
         if not_run:
@@ -326,7 +328,7 @@ def replay(
     job = agent.journal.job(new_id)
     console.print(f"replay {new_id} of {job_id}: [bold]{outcome}[/bold]", highlight=False)
     if job.error:
-        console.print(f"{job.error_code or job.error_kind}: {job.error}", highlight=False)
+        console.print(f"{job.error_code or job.error_kind}: {shown(job.error)}", highlight=False)
     console.print(f"details: rpa jobs show {new_id}", highlight=False)
     good = outcome in (Outcome.OK, Outcome.CHANGED, Outcome.WOULD_CHANGE)
     raise typer.Exit(EXIT_OK if good else EXIT_FAILED)

@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rpa.cli.app import EXIT_FAILED, EXIT_OK, EXIT_USAGE, app, console, fail, state
+from rpa.cli.safe import shown
 from rpa.clientfile import ClientFile, load_clients
 from rpa.errors import ClientFileError, RecordError, SecretError
 from rpa.records import ClientRecord
@@ -42,7 +43,7 @@ def check(
     ] = False,
 ) -> None:
     """Validate a client file: good rows in a table, each bad row with its number and reason."""
-    state.settings()
+    state.settings(keep_log=False)  # a check writes nothing, not even a log
     try:
         loaded = load_clients(file, sheet=sheet)
     except ClientFileError as exc:
@@ -111,7 +112,7 @@ def _print(loaded: ClientFile, errors: list[RecordError]) -> None:
     bad_rows = {e.row for e in errors}
     good = [(row, record) for row, record in loaded.records if row not in bad_rows]
     if good:
-        table = Table(title=where)
+        table = Table(title=shown(where))
         table.add_column("row", justify="right")
         table.add_column("IEC", no_wrap=True)
         table.add_column("firm")
@@ -122,10 +123,10 @@ def _print(loaded: ClientFile, errors: list[RecordError]) -> None:
             table.add_row(
                 str(row),
                 record.iec,
-                record.firm_name,
+                shown(record.firm_name),  # a client's text: no markup, no control characters
                 record.sign_with.value,
-                record.portal_user or "",
-                _secrets_shown(record),
+                shown(record.portal_user or ""),
+                shown(_secrets_shown(record)),
             )
         console.print(table)
     if loaded.sheet_note:

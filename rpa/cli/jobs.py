@@ -49,12 +49,12 @@ CONTAINERS = frozenset({"block", "use"})
 
 
 def open_journal() -> Journal:
-    settings = state.settings()
+    settings = state.settings(keep_log=False)  # reading: no log file, no writable folder
     if not settings.journal_path.exists():
         raise fail(f"no journal yet at {settings.journal_path} (run a job or a batch first)")
     from rpa.journal import Journal
 
-    return Journal(settings.journal_path)
+    return Journal.for_reading(settings.journal_path)
 
 
 # -- fitting text to a terminal line -------------------------------------------------------

@@ -57,7 +57,7 @@ def validate(
     paths: Annotated[list[Path], typer.Argument(help="Playbook files or folders")],
 ) -> None:
     """Check playbooks without running them; every problem is listed with file:line."""
-    settings = state.settings()
+    settings = state.settings(keep_log=False)  # a check writes nothing, not even a log
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise fail(f"no such file or folder: {', '.join(map(str, missing))}")

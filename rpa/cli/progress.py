@@ -23,6 +23,7 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from rpa.cli.safe import shown
 from rpa.events import (
     BatchFinished,
     BatchPaused,
@@ -143,14 +144,18 @@ class LiveDisplay:
         table = Table.grid(padding=(0, 2))
         for worker in sorted(self.workers):
             client, step = self.workers[worker]
-            table.add_row(f"[dim]worker {worker + 1}[/dim]", client, f"[dim]{step}[/dim]")
+            table.add_row(
+                f"[dim]worker {worker + 1}[/dim]", shown(client), f"[dim]{shown(step)}[/dim]"
+            )
         return Group(self.progress, table)
 
     def __call__(self, event: Event) -> None:
         match event:
             case BatchStarted():
                 self.progress.update(
-                    self.task, total=event.total, description=f"{event.playbook} {event.batch_id}"
+                    self.task,
+                    total=event.total,
+                    description=shown(f"{event.playbook} {event.batch_id}"),
                 )
             case JobQueued():
                 self.worker_of[event.job_id] = event.worker
@@ -171,7 +176,9 @@ class LiveDisplay:
                 self.counts[str(event.outcome)] += 1
                 self.progress.update(self.task, advance=1, counts=self._counts_text())
             case BatchPaused():
-                self.console.print(f"[yellow]paused:[/yellow] {event.reason}", highlight=False)
+                self.console.print(
+                    f"[yellow]paused:[/yellow] {shown(event.reason)}", highlight=False
+                )
             case BatchFinished():
                 self.workers.clear()
             case _:

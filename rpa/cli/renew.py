@@ -19,6 +19,7 @@ from rpa.cli.app import EXIT_FAILED, EXIT_OK, app, console, fail, state
 from rpa.cli.batch import execute, load_client_file, plan_new_batch, print_summary
 from rpa.cli.challenges import ConsolePrompter
 from rpa.cli.progress import OutputMode
+from rpa.cli.safe import shown
 from rpa.errors import BatchError
 from rpa.events import EventBus
 from rpa.notify import notify, summarise
@@ -89,13 +90,13 @@ def plan_command(
         title=f"{fy_label(financial_year(day))} as of {day}",
     )
     for row in rows:
-        table.add_row(
+        table.add_row(  # a client's and the portal's text: no markup, no control characters
             row.iec,
-            row.firm_name,
+            shown(row.firm_name),
             str(row.state),
             str(row.last_updated or ""),
-            row.ack_number or "",
-            row.detail,
+            shown(row.ack_number or ""),
+            shown(row.detail),
         )
     console.print(table)
     console.print(", ".join(f"{n} {s}" for s, n in plan_totals(rows).items()))

@@ -35,6 +35,7 @@ from typing import Any
 from rpa.errors import JournalError, LeaseHeldError
 from rpa.events import Outcome
 from rpa.journal.schema import migrate
+from rpa.logs import reported_by_the_cli
 from rpa.masking import mask
 
 FINAL_STATUSES = frozenset(o.value for o in Outcome if o is not Outcome.INTERRUPTED)
@@ -82,6 +83,37 @@ def holder_alive(holder: str) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _failure(what: str, exc: sqlite3.Error) -> JournalError:
+    """The error for SQLite's ``exc``: one the command line reports, once (``rpa.logs``)."""
+    message = f"{what}: {exc}"
+    reported_by_the_cli(message)
+    return JournalError(message)
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that cannot write: read-only, or, when SQLite cannot keep a read-only
+    connection's shared-memory file beside a WAL journal (a folder this user cannot write),
+    as an unchanging file."""
+    if not path.is_file():
+        raise JournalError(f"cannot open the journal {path}: no such file")
+    last: sqlite3.Error | None = None
+    for options in ("mode=ro", "mode=ro&immutable=1"):
+        try:
+            conn = sqlite3.connect(
+                f"{path.resolve().as_uri()}?{options}",
+                uri=True,
+                timeout=30,
+                check_same_thread=False,
+                isolation_level=None,
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.Error as exc:
+            last = exc
+    raise JournalError(f"cannot open the journal {path} to read it: {last}")
 
 
 def _masked(value: str | None) -> str | None:
@@ -180,10 +212,20 @@ class TimelineRow:
 
 
 class Journal:
-    """Read and write the journal. Thread-safe; one connection per instance."""
+    """Read and write the journal. Thread-safe; one connection per instance.
 
-    def __init__(self, path: Path | str) -> None:
+    A write or read SQLite refuses (a full disk, damaged pages, a read-only file) raises
+    ``JournalError`` ("journal write failed: …"), never SQLite's own error; its message is
+    left for the command line to print once (``rpa.logs.reported_by_the_cli``).
+    """
+
+    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        self._lock = threading.RLock()
+        if read_only:
+            self._conn = _open_read_only(self.path)
+            self._durable = True
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(
@@ -198,7 +240,19 @@ class Journal:
             migrate(self._conn)
         except (sqlite3.Error, OSError) as exc:
             raise JournalError(f"cannot open the journal {self.path}: {exc}") from exc
-        self._lock = threading.RLock()
+
+    @classmethod
+    def for_reading(cls, path: Path | str) -> Journal:
+        """The journal at ``path`` for a command that only reads it: opened as usual when
+        it can be (brought up to date), else read-only (a data folder this user cannot
+        write, a read-only disk). Raises ``JournalError`` when neither works."""
+        try:
+            return cls(path)
+        except JournalError as first:
+            try:
+                return cls(path, read_only=True)
+            except JournalError:
+                raise first from None
 
     def close(self) -> None:
         with self._lock:
@@ -215,20 +269,26 @@ class Journal:
                 yield self._conn
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise JournalError(f"journal write failed: {exc}") from exc
+                self._rollback()
+                raise _failure("journal write failed", exc) from exc
             except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, if any; a failing disk may refuse even that."""
+        try:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
             try:
                 return self._conn.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
-                raise JournalError(f"journal read failed: {exc}") from exc
+                raise _failure("journal read failed", exc) from exc
 
     # -- batches -----------------------------------------------------------------------
 

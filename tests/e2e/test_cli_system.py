@@ -25,9 +25,17 @@ def run_rpa(
 
 
 def test_doctor_launches_the_browser_and_exits_zero(tmp_path: Path) -> None:
-    result = run_rpa("--data-dir", str(tmp_path / "data"), "doctor", cwd=tmp_path)
+    playbooks = Path(__file__).resolve().parents[2] / "playbooks"
+    result = run_rpa(
+        "--data-dir",
+        str(tmp_path / "data"),
+        "doctor",
+        cwd=tmp_path,
+        env={"RPA_PLAYBOOKS_DIR": str(playbooks)},
+    )
     assert result.returncode == 0, result.stderr
     assert "Browser" in result.stdout and "rendered a test page" in result.stdout
+    assert "6 found, all load" in result.stdout  # the playbooks
 
 
 def test_doctor_exits_one_with_the_reason_when_the_browser_path_is_wrong(tmp_path: Path) -> None:
