@@ -31,7 +31,7 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check rpa mock_portal tests bench demo
 	$(VENV)/bin/ruff format --check rpa mock_portal tests bench demo
-	$(VENV)/bin/mypy rpa
+	$(VENV)/bin/mypy rpa mock_portal
 
 clean:
 	rm -rf $(VENV) rpa-data .pytest_cache .mypy_cache .ruff_cache

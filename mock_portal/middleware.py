@@ -218,7 +218,9 @@ class SessionMiddleware:
         if now - row["last_seen"] > ttl:
             return True
         max_age = faults.get("session_max_age_s")
-        return bool(max_age) and now - row["started"] > float(max_age)
+        if not max_age:
+            return False
+        return bool(now - row["started"] > float(max_age))
 
     def _load(self, scope: Scope) -> Session:
         sid = None

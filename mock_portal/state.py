@@ -272,7 +272,8 @@ def delete_session(conn: sqlite3.Connection, sid: str) -> None:
 def expire_sessions(conn: sqlite3.Connection, email: str | None = None) -> int:
     """Make logged-in sessions (of ``email``, or all) idle past any timeout; their next
     request sees "Your session has timed out". Returns how many."""
-    sql, params = "UPDATE sessions SET last_seen = 0 WHERE email IS NOT NULL", ()
+    sql = "UPDATE sessions SET last_seen = 0 WHERE email IS NOT NULL"
+    params: tuple[str, ...] = ()
     if email is not None:
         sql, params = sql + " AND email = ?", (email.lower(),)
     return conn.execute(sql, params).rowcount
