@@ -5,8 +5,9 @@ Playwright script doing the same clicks, against the same mock portal, alternate
 
 Before every run the portal is reset and the client re-seeded "due", so each run does the
 whole annual update: log in (captcha answered from the mock's API), Update/Modify IEC,
-Start Fresh Application, the no-change confirmation, declaration, DSC, Sign and Submit, the
-emBridge dialog (Select Device, Select Certificate, PIN, Sign), the acknowledgement number,
+Start Fresh Application, each section of the form saved, the declaration (Place), DSC, Sign
+and Submit, the emBridge dialog (Select Device, Select Certificate, PIN, Sign), the
+acknowledgement number,
 then Print e-IEC (the download). The agent runs in-process (``rpa.agent.Agent`` with the
 mock-outbox OTP and mock captcha providers, one ``open_browser`` session; no Python
 start-up counted); on top of the clicks it writes the journal and step log, probes the
@@ -48,28 +49,44 @@ async def by_hand(
     try:
         page = await context.new_page()
         await page.goto(base + "index.jsp")
-        await page.goto(base + "webHP?requestType=ApplicationRH&actionVal=loginPage")
+        await page.get_by_role("link", name="Login", exact=True).first.click()  # the header's
         await page.get_by_label("Username", exact=True).fill(record.portal_user or "")
         await page.get_by_label("Password", exact=True).fill(DEMO_SECRETS["DEMO_PORTAL_PASSWORD"])
-        captcha_id = await page.locator("#captchaImage").get_attribute("data-captcha-id")
+        captcha_id = await page.locator("img#captcha").get_attribute("data-captcha-id")
         answer = (await api.get(f"{portal.url}/__mock__/captcha/{captcha_id}")).json()
         await page.get_by_label("Captcha", exact=True).fill(answer["answer"])
         await page.get_by_role("button", name="Login", exact=True).click()
         await page.wait_for_url("**actionVal=dashboard**")
 
-        await page.locator("#updateIecButton").click()
+        await page.get_by_role("button", name="Update/Modify IEC").click()
         await page.get_by_role("button", name="Start Fresh Application").click()
-        await page.locator("#updateTabs li.current[data-section=general]").wait_for()
-        await page.locator("#noChangeButton").click()
-        await page.locator("#updateTabs li.current[data-section=preview]").wait_for()
-        await page.locator("#declaration").check()
+        await page.get_by_role("heading", name="General Information", exact=True).wait_for()
+        # what the playbook reads too: the form's PAN (is it this client's?), the city (the
+        # declaration's place), the application number, the declaration's date
+        await page.get_by_label("PAN", exact=True).input_value()
+        city = await page.get_by_label("City", exact=True).input_value()
+        # each section checked and saved, as the annual update with no change is made
+        for section in (
+            "General Information",
+            "Proprietor/Partner/Director Details",
+            "Branch Details",
+            "Bank Details",
+            "Other Details",
+        ):
+            await page.get_by_role("button", name="Save and Next", exact=True).click()
+            await page.get_by_text(f"{section} saved successfully").wait_for()
+            if section == "General Information":
+                await page.locator("#applicationNumber").get_attribute("value")
+        await page.get_by_label("I hereby declare").check()
+        await page.get_by_label("Place", exact=True).fill(city)
+        await page.get_by_label("Date", exact=True).input_value()
         await page.get_by_label("Digital Signature Certificate (DSC)").check()
-        await page.locator("#signSubmitButton").click()
+        await page.get_by_role("button", name="Sign and Submit").click()
         dialog = page.get_by_role("dialog", name="Sign with DSC")
         await dialog.get_by_label("Select Device", exact=True).select_option(label=record.dsc_token)
         await dialog.get_by_label("Select Certificate", exact=True).select_option(
             label=record.dsc_cert
-        )
+        )  # (the demo's clients name their certificate)
         await dialog.get_by_label("PIN", exact=True).fill(DEMO_SECRETS["DEMO_DSC_PIN"])
         await dialog.get_by_role("button", name="Sign", exact=True).click()
         ack = page.locator("#ackNumber")
