@@ -56,3 +56,14 @@ def test_a_shipped_playbook_loads_and_guards_every_submit(path: Path) -> None:
 def test_the_committed_json_schema_matches_the_language() -> None:
     committed = json.loads((ROOT / "docs" / "playbook.schema.json").read_text())
     assert committed == playbook_schema(), "regenerate: rpa schema > docs/playbook.schema.json"
+
+
+@pytest.mark.parametrize("path", PLAYBOOKS, ids=lambda p: p.stem)
+def test_every_step_a_support_person_sees_in_a_timeline_has_a_name(path: Path) -> None:
+    playbook = Loader([ROOT / "playbooks"]).load(path)
+    unnamed = [
+        f"{step.kind} at line {step.line}"
+        for step in playbook.walk()
+        if not step.options.name and not (step.kind == "use" and step.used is not None)
+    ]
+    assert unnamed == []
