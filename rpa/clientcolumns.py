@@ -181,6 +181,7 @@ ALIASES: dict[str, str] = {
     "type_of_firm": "nature_of_concern",
     "firm_type": "nature_of_concern",
     "type_of_concern": "nature_of_concern",
+    "place_of_declaration": "place",
 }
 
 # Loose names: used when no other column means the same field, ignored when one does
@@ -219,7 +220,9 @@ SUB_ALIASES: dict[str, str] = {
 
 _CHANGES = ("changes", "change")
 _DOCUMENTS = ("documents", "document", "docs")
+_BANK_ACCOUNTS = ("bank_accounts", "bank_account")
 _BRANCH = re.compile(r"changes?_branch(?:es)?(\d{1,3})_(.+)")
+_BANK_ACCOUNT = re.compile(r"bank_accounts?(\d{1,3})_(.+)")
 
 
 def normalise_key(name: str, *, brackets: bool = False) -> str:
@@ -288,8 +291,14 @@ def _path_of_key(key: str) -> ColumnPath | None:
         return None
     if "." in key:
         parts = key.split(".")
-        if parts[0] in _CHANGES + _DOCUMENTS and len(parts) > 1 and all(parts):
-            group = "changes" if parts[0] in _CHANGES else "documents"
+        if parts[0] in _CHANGES + _DOCUMENTS + _BANK_ACCOUNTS and len(parts) > 1 and all(parts):
+            group = (
+                "changes"
+                if parts[0] in _CHANGES
+                else "documents"
+                if parts[0] in _DOCUMENTS
+                else "bank_accounts"
+            )
             rest: list[str | int] = [
                 int(p) if p.isdigit() and len(p) <= 3 else SUB_ALIASES.get(p, p) for p in parts[1:]
             ]
@@ -301,6 +310,10 @@ def _path_of_key(key: str) -> ColumnPath | None:
     if branch:
         sub = SUB_ALIASES.get(branch[2], branch[2])
         return ("changes", "branches", int(branch[1]), sub)
+    account = _BANK_ACCOUNT.fullmatch(key)
+    if account:
+        sub = SUB_ALIASES.get(account[2], account[2])
+        return ("bank_accounts", int(account[1]), sub)
     for prefix in _CHANGES:
         if key.startswith(prefix + "_"):  # an unknown change: refused row by row, with a reason
             return ("changes", key[len(prefix) + 1 :])

@@ -117,6 +117,16 @@ class ClientRecord(RecordModel):
     dsc_pin: SecretRef | None = None
     aadhaar: SecretRef | None = None
     nature_of_concern: NatureOfConcern | None = None
+    place: OptText = Field(
+        None,
+        description="Where the declaration is made; defaults to the city of the firm's "
+        "address (the new one when changes.address gives it)",
+    )
+    bank_accounts: list[Bank] | None = Field(
+        None,
+        description="Every bank account linked to the PAN, to declare in an update "
+        "(Trade Notice 23/2025-26); each one the portal does not list is added",
+    )
     changes: Changes | None = None
     documents: Documents | None = None
 
@@ -170,6 +180,11 @@ class ClientRecord(RecordModel):
     @classmethod
     def _no_empty_changes(cls, value: Changes | None) -> Changes | None:
         return None if value is None or value.is_empty() else value
+
+    @field_validator("bank_accounts", mode="after")
+    @classmethod
+    def _no_empty_accounts(cls, value: list[Bank] | None) -> list[Bank] | None:
+        return value or None
 
     @field_validator("documents", mode="after")
     @classmethod
