@@ -125,7 +125,7 @@ class Agent:
             captcha_provider=captcha_provider,
             prompter=prompter,
         )
-        return cls(settings, bus, journal, providers, Loader([settings.playbooks_dir]))
+        return cls(settings, bus, journal, providers, Loader(settings.playbook_dirs))
 
     @property
     def engine(self) -> Engine:
@@ -140,7 +140,12 @@ class Agent:
         candidate = Path(name)
         if candidate.suffix in (".yaml", ".yml") or candidate.exists():
             return candidate
-        return self.settings.playbooks_dir / f"{name}.yaml"
+        folders = self.settings.playbook_dirs  # the user's folder first, then the built-ins
+        for folder in folders:
+            for suffix in (".yaml", ".yml"):
+                if (folder / f"{name}{suffix}").is_file():
+                    return folder / f"{name}{suffix}"
+        return folders[0] / f"{name}.yaml"  # the loader says it is missing
 
     async def run_client(
         self,

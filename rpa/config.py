@@ -70,8 +70,10 @@ class Settings(BaseSettings):
         description="A folder client documents may be in besides the client file's own "
         "(unset: only the client file's folder)",
     )
-    playbooks_dir: Path = Field(
-        Path("playbooks"), description="Where `rpa run NAME` and `use: NAME` find playbooks"
+    playbooks_dir: Path | None = Field(
+        None,
+        description="A folder of your own playbooks, searched before the built-in ones: "
+        "adds playbooks, or replaces a built-in of the same name (unset: the built-ins only)",
     )
     otp_provider: str = Field("prompt", description="prompt | queue | mock-outbox")
     captcha_provider: str = Field("prompt", description="prompt | queue | mock")
@@ -122,6 +124,15 @@ class Settings(BaseSettings):
         if level not in {"TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"unknown log level {value!r}")
         return level
+
+    @property
+    def playbook_dirs(self) -> list[Path]:
+        """Where ``rpa run NAME`` looks, in order, and ``use:``/``extends:`` after the file's
+        own folder: the user's folder (``playbooks_dir``), then the built-in playbooks."""
+        from rpa.playbook.builtin import builtin_playbooks_dir
+
+        own = [] if self.playbooks_dir is None else [self.playbooks_dir]
+        return [*own, builtin_playbooks_dir()]
 
     @property
     def journal_path(self) -> Path:

@@ -64,7 +64,7 @@ def validate(
     files = playbook_files(paths)
     if not files:
         raise fail("no playbooks (.yaml/.yml) found there")
-    loader = Loader([settings.playbooks_dir])
+    loader = Loader(settings.playbook_dirs)
     problems = 0
     for path in files:
         try:
@@ -233,7 +233,10 @@ async def _run_job(
 
 @app.command()
 def run(
-    playbook: Annotated[str, typer.Argument(help="A playbook file, or a name in playbooks/")],
+    playbook: Annotated[
+        str,
+        typer.Argument(help="A playbook file, or a name (RPA_PLAYBOOKS_DIR, then the built-ins)"),
+    ],
     inputs: Annotated[
         list[str] | None,
         typer.Option("--input", "-i", help="An input, NAME=VALUE (repeatable)"),
@@ -265,8 +268,8 @@ def run(
     """Run one playbook once, in a browser of its own (recorded in the journal)."""
     settings = state.settings(trace=trace, slow_mo_ms=slow_mo, headless=False if headed else None)
     try:
-        path = find_playbook(playbook, settings.playbooks_dir)
-        loaded = Loader([settings.playbooks_dir]).load(path)
+        path = find_playbook(playbook, settings.playbook_dirs)
+        loaded = Loader(settings.playbook_dirs).load(path)
     except PlaybookError as exc:
         for issue in exc.issues:
             err_console.print(f"[red]✗[/red] {escape(str(issue))}", highlight=False, soft_wrap=True)

@@ -71,46 +71,51 @@ def check_browser(settings: Settings) -> bool:
 
 
 def check_playbooks(settings: Settings) -> bool:
-    """The DGFT playbooks: found where ``rpa run NAME`` looks (RPA_PLAYBOOKS_DIR), and load."""
+    """The DGFT playbooks: found where ``rpa run NAME`` looks (RPA_PLAYBOOKS_DIR, then the
+    built-in ones), and load."""
     from rich.markup import escape
 
     from rpa.cli.app import console, err_console
     from rpa.errors import PlaybookError
     from rpa.playbook.loader import Loader, find_playbook
 
-    folder = settings.playbooks_dir
-    where = escape(str(folder.resolve()))
-    hint = (
-        "run from the folder that holds playbooks/, or set RPA_PLAYBOOKS_DIR to that "
-        "playbooks folder"
-    )
-    if not folder.is_dir():
+    own, folders = settings.playbooks_dir, settings.playbook_dirs
+    if own is not None and not own.is_dir():
         err_console.print(
-            f"[red]Playbooks   not found[/red]: no folder {where}; {hint}", highlight=False
+            f"[red]Playbooks   not found[/red]: no folder {escape(str(own.resolve()))}; set "
+            "RPA_PLAYBOOKS_DIR to a folder of your playbooks, or unset it for the built-in ones",
+            highlight=False,
         )
         return False
-    loader = Loader([folder])
-    missing, broken = [], []
+    loader = Loader(folders)
+    missing, broken, overridden = [], [], []
     for name in SHIPPED_PLAYBOOKS:
         try:
-            path = find_playbook(name, folder)
+            path = find_playbook(name, folders)
         except PlaybookError:
             missing.append(name)
             continue
+        if own is not None and path.parent == own:
+            overridden.append(name)
         try:
             loader.load(path)
         except PlaybookError as exc:
             broken.append(str(exc.issues[0]) if exc.issues else name)
+    where = escape(" then ".join(str(folder.resolve()) for folder in folders))
     if missing:
         err_console.print(
-            f"[red]Playbooks   missing[/red] in {where}: {', '.join(missing)}; {hint}",
+            f"[red]Playbooks   missing[/red] in {where}: {', '.join(missing)}; the built-in "
+            "playbooks ship with the package (reinstall it), RPA_PLAYBOOKS_DIR adds your own",
             highlight=False,
         )
     for problem in broken:
         err_console.print(f"[red]Playbooks   broken[/red]: {escape(problem)}", highlight=False)
     if missing or broken:
         return False
-    console.print(f"Playbooks   {where}: {len(SHIPPED_PLAYBOOKS)} found, all load", highlight=False)
+    mine = f", yours: {', '.join(overridden)}" if overridden else ""
+    console.print(
+        f"Playbooks   {where}: {len(SHIPPED_PLAYBOOKS)} found{mine}, all load", highlight=False
+    )
     return True
 
 

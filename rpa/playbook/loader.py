@@ -60,8 +60,9 @@ class _Template:
 
 
 class Loader:
-    """Loads playbooks; ``search_dirs`` are where ``use: <name>`` looks after the file's own
-    folder (normally ``[settings.playbooks_dir]``)."""
+    """Loads playbooks; ``search_dirs`` are where ``use: <name>`` and ``extends:`` look after
+    the file's own folder (normally ``settings.playbook_dirs``: the user's folder, then the
+    built-in playbooks)."""
 
     def __init__(self, search_dirs: Sequence[Path] = ()) -> None:
         self.search_dirs = [Path(d) for d in search_dirs]
@@ -561,16 +562,19 @@ def _display(path: Path) -> str:
 # --- helpers for the command line -------------------------------------------------------------
 
 
-def find_playbook(ref: str, playbooks_dir: Path) -> Path:
-    """A playbook given as a path, or by name in ``playbooks_dir``."""
+def find_playbook(ref: str, playbook_dirs: Sequence[Path]) -> Path:
+    """A playbook given as a path, or by name in the first of ``playbook_dirs`` that has it
+    (``Settings.playbook_dirs``: the user's folder, then the built-ins)."""
     direct = Path(ref)
     if direct.is_file():
         return direct
-    for candidate in (playbooks_dir / ref, *(playbooks_dir / (ref + s) for s in SUFFIXES)):
-        if candidate.is_file():
-            return candidate
+    for folder in playbook_dirs:
+        for candidate in (folder / ref, *(folder / (ref + s) for s in SUFFIXES)):
+            if candidate.is_file():
+                return candidate
+    where = " or ".join(f"{d}/" for d in playbook_dirs) or "no playbook folder"
     raise PlaybookError(
-        [LoadIssue(ref, None, None, f"no playbook {ref!r} (not a file, nor in {playbooks_dir}/)")]
+        [LoadIssue(ref, None, None, f"no playbook {ref!r} (not a file, nor in {where})")]
     )
 
 

@@ -25,14 +25,8 @@ def run_rpa(
 
 
 def test_doctor_launches_the_browser_and_exits_zero(tmp_path: Path) -> None:
-    playbooks = Path(__file__).resolve().parents[2] / "playbooks"
-    result = run_rpa(
-        "--data-dir",
-        str(tmp_path / "data"),
-        "doctor",
-        cwd=tmp_path,
-        env={"RPA_PLAYBOOKS_DIR": str(playbooks)},
-    )
+    # from an empty folder, no RPA_PLAYBOOKS_DIR: the built-in playbooks are found anyway
+    result = run_rpa("--data-dir", str(tmp_path / "data"), "doctor", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Browser" in result.stdout and "rendered a test page" in result.stdout
     assert "6 found, all load" in result.stdout  # the playbooks
