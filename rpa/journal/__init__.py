@@ -2,8 +2,9 @@
 
 ``schema`` holds the versioned migrations, ``store`` the ``Journal`` API (batches, jobs,
 the step timeline, submissions, artifacts, challenges, leases), ``listener`` the event
-listener that writes what the engine emits. No secret is ever written: every text passes
-through ``rpa.masking.mask`` on its way in.
+listener that writes what the engine emits. No secret is ever written: results are
+records the loader keeps secrets out of (written as they are), and free text (errors,
+prompts) is scrubbed of the owning job's secrets (``rpa.masking``) on its way in.
 """
 
 from rpa.journal.listener import JournalListener
