@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from loguru import logger
@@ -34,7 +35,7 @@ def log_file(tmp_path: Path) -> Iterator[Path]:
         logger.add(sys.stderr)
 
 
-def test_a_pin_registered_by_one_job_masks_nothing_in_another_jobs_text() -> None:
+def test_a_pin_registered_by_one_job_masks_nothing_in_another_jobs_text(run_async: Any) -> None:
     async def client(pin: str | None, ready: asyncio.Event, done: asyncio.Event) -> str:
         with job_scope(f"job-{pin}"):
             if pin is not None:
@@ -51,7 +52,7 @@ def test_a_pin_registered_by_one_job_masks_nothing_in_another_jobs_text() -> Non
         owner, other = await asyncio.gather(client("2026", ready, done), client(None, ready, done))
         return owner, other
 
-    owner, other = asyncio.run(batch())
+    owner, other = run_async(batch())  # (never asyncio.run here: tests/README.md)
     assert other == f"filed {ACK} as {CERTIFICATE}"
     assert owner == f"filed IEC/UPD/{MASK}/000003 as certificates/0123456789/e-IEC-{MASK}-12-02.pdf"
 
