@@ -178,12 +178,19 @@ async def _save_general(ctx: Ctx, record: dict[str, Any], draft: dict[str, Any])
     return _proof_missing(record, draft, "addressProof")
 
 
+def _removed(op: str, rows: list[Any]) -> bool:
+    """Whether ``op`` is ``remove:<index>``; that row is dropped (one out of range: none)."""
+    if not op.startswith("remove:"):
+        return False
+    index = int(op.split(":", 1)[1])
+    if 0 <= index < len(rows):
+        rows.pop(index)
+    return True
+
+
 async def _save_persons(ctx: Ctx, record: dict[str, Any], draft: dict[str, Any]) -> Outcome:
     op = ctx.field("op")
-    if op.startswith("remove:"):
-        index = int(op.split(":", 1)[1])
-        if 0 <= index < len(draft["persons"]):
-            draft["persons"].pop(index)
+    if _removed(op, draft["persons"]):
         return "", ""
     if op == "add":
         name, pan = ctx.field("personName"), ctx.field("personPan").upper()
@@ -215,10 +222,7 @@ async def _save_persons(ctx: Ctx, record: dict[str, Any], draft: dict[str, Any])
 
 async def _save_branches(ctx: Ctx, record: dict[str, Any], draft: dict[str, Any]) -> Outcome:
     op = ctx.field("op")
-    if op.startswith("remove:"):
-        index = int(op.split(":", 1)[1])
-        if 0 <= index < len(draft["branches"]):
-            draft["branches"].pop(index)
+    if _removed(op, draft["branches"]):
         return "", ""
     if op == "add":
         branch = {
@@ -242,10 +246,7 @@ async def _save_branches(ctx: Ctx, record: dict[str, Any], draft: dict[str, Any]
 
 async def _save_banks(ctx: Ctx, record: dict[str, Any], draft: dict[str, Any]) -> Outcome:
     op = ctx.field("op")
-    if op.startswith("remove:"):
-        index = int(op.split(":", 1)[1])
-        if 0 <= index < len(draft["banks"]):
-            draft["banks"].pop(index)
+    if _removed(op, draft["banks"]):
         return "", ""
     if op == "add":
         values = {name: ctx.field(name) for name, _, _, _ in BANK_FIELDS}

@@ -8,7 +8,13 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
-from rpa.challenges.base import CaptchaRequest, OtpRequest, SignRequest, mask_destination
+from rpa.challenges.base import (
+    CaptchaRequest,
+    OtpProvider,
+    OtpRequest,
+    SignRequest,
+    mask_destination,
+)
 from rpa.errors import NeedsInputError, StepError, TransientError
 from rpa.events import ArtifactSaved, ChallengeWaiting
 from rpa.masking import register_secret
@@ -66,12 +72,18 @@ def unanswered(ctx: StepContext, challenge: str, message: str) -> StepError:
     return NeedsInputError(message, code=code)
 
 
-async def ask_otp(ctx: StepContext, channel: str, prompt: str, address: str | None = None) -> str:
+def otp_provider(ctx: StepContext, prompt: str) -> OtpProvider:
+    """The job's OTP provider; ``needs-input`` when none is set up."""
     provider = ctx.job.providers.otp
     if provider is None:
         raise NeedsInputError(
             f"an OTP is needed ({prompt}) but no OTP provider is set up", code="NO_OTP_PROVIDER"
         )
+    return provider
+
+
+async def ask_otp(ctx: StepContext, channel: str, prompt: str, address: str | None = None) -> str:
+    provider = otp_provider(ctx, prompt)
     request = OtpRequest(
         job_id=ctx.job.job_id,
         client=ctx.job.client_label,
@@ -94,10 +106,7 @@ async def otp(ctx: StepContext, args: OtpArgs) -> dict[str, Any]:
     prompt = args.prompt or (
         f"OTP sent to {args.channel}{' ' + destination if destination else ''}{_for_client(ctx)}"
     )
-    if ctx.job.providers.otp is None:
-        raise NeedsInputError(
-            f"an OTP is needed ({prompt}) but no OTP provider is set up", code="NO_OTP_PROVIDER"
-        )
+    otp_provider(ctx, prompt)  # before the field: with no provider, nobody can answer
     # The field first: a page without it (a busy answer to "Send OTP") sent no OTP, and
     # nobody should be asked for one.
     with acting(args.into, ctx.timeout_ms):
