@@ -56,7 +56,6 @@ IDS = [
     "updateIecButton",
     "viewIecButton",
     "printEiecButton",
-    "firmName",
     "iecPan",
     "iecStatus",
     "iecStatusDetail",
