@@ -149,7 +149,22 @@ def _token_re(names: list[str]) -> re.Pattern[str]:
 def _rules() -> list[Callable[[str], str]]:
     ids = {name: renamed_id(name) for name in IDS}
     classes = {name: renamed_class(name) for name in CLASSES}
-    ids_re, classes_re = _token_re(list(ids)), _token_re(list(classes))
+    classes_re = _token_re(list(classes))
+    # An id only where it is used as one (a JSON key of the same spelling, e.g. emBridge's
+    # errorMessage, stays): #id in selectors, getElementById('id'), and attributes that
+    # hold an id (id, for, aria-*, data-*).
+    names = "|".join(re.escape(n) for n in sorted(ids, key=len, reverse=True))
+    ids_re = re.compile(
+        rf"(#)({names})(?![\w-])"
+        rf"|(getElementById\(\s*['\"])({names})(?=['\"])"
+        rf"|(\s(?:id|for|aria-[\w-]+|data-[\w-]+)=['\"])({names})(?=['\"])"
+    )
+
+    def one_id(m: re.Match[str]) -> str:
+        for lead in (1, 3, 5):
+            if m[lead] is not None:
+                return m[lead] + ids[m[lead + 1]]
+        raise AssertionError(m[0])
     texts_re = re.compile("|".join(re.escape(t) for t in sorted(TEXTS, key=len, reverse=True)))
     label_re = re.compile(
         r"(<label\b[^>]*>\s*)(" + "|".join(LABELS) + r")(\s*(?:<|$))", re.MULTILINE
@@ -161,7 +176,7 @@ def _rules() -> list[Callable[[str], str]]:
         return f'{m[1]}="{attrs.get(m[2], m[2])}"'
 
     rules: list[Callable[[str], str]] = [
-        lambda s: ids_re.sub(lambda m: ids[m[1]], s),
+        lambda s: ids_re.sub(one_id, s),
         lambda s: classes_re.sub(lambda m: classes[m[1]], s),
         lambda s: texts_re.sub(lambda m: TEXTS[m[0]], s),
         lambda s: label_re.sub(lambda m: m[1] + LABELS[m[2]] + m[3], s),

@@ -56,3 +56,10 @@ def test_the_option_renames_the_pages_and_scripts_only_while_on(tmp_path: Path) 
 def test_create_app_flag_renames_from_the_start(tmp_path: Path) -> None:
     client = TestClient(create_app(str(tmp_path / "p.db"), renamed_inventions=True))
     assert inventions.renamed_id("loginLink") in client.get("/CP/").text
+
+
+def test_a_json_key_spelt_like_an_invented_id_is_kept() -> None:
+    # emBridge answers {"errorMessage": ...}; the page's script reads that key
+    script = "var m = answer.errorMessage; document.querySelector('#errorMessage');"
+    out = inventions.rename(script)
+    assert "answer.errorMessage" in out and "'#errorMessage'" not in out
