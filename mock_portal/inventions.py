@@ -165,6 +165,7 @@ def _rules() -> list[Callable[[str], str]]:
             if m[lead] is not None:
                 return m[lead] + ids[m[lead + 1]]
         raise AssertionError(m[0])
+
     texts_re = re.compile("|".join(re.escape(t) for t in sorted(TEXTS, key=len, reverse=True)))
     label_re = re.compile(
         r"(<label\b[^>]*>\s*)(" + "|".join(LABELS) + r")(\s*(?:<|$))", re.MULTILINE
