@@ -22,6 +22,7 @@ from mock_portal.areas import (  # noqa: F401  (importing registers the actions)
     testapi,
     update,
 )
+from mock_portal.inventions import RenameMiddleware
 from mock_portal.middleware import FaultInjector, FaultMiddleware, SessionMiddleware
 from mock_portal.web import Settings, home_endpoint, web_endpoint, webhp_endpoint
 
@@ -40,6 +41,7 @@ def create_app(
     session_ttl_s: float = 900.0,
     closed_embridge_url: str = "http://127.0.0.1:9",
     no_change_button: bool = False,
+    renamed_inventions: bool = False,
 ) -> Starlette:
     """Build the mock DGFT portal on the SQLite file ``db_path`` (created if missing).
 
@@ -47,6 +49,9 @@ def create_app(
     ``closed_embridge_url`` is used instead while the fault ``embridge_down`` is on.
     ``no_change_button`` shows Update IEC's one-click "no change" confirmation, which no
     source shows on the real portal (also ``POST /__mock__/options``).
+    ``renamed_inventions`` spells every invented id, class and wording another way
+    (``mock_portal/inventions.py``; also ``POST /__mock__/options`` in test mode): a check
+    that the agent does not depend on them.
     """
     state.init_db(db_path)
     injector = FaultInjector()
@@ -73,6 +78,7 @@ def create_app(
         *testapi.ROUTES,
     ]
     middleware = [
+        Middleware(RenameMiddleware, db_path=db_path, always=renamed_inventions, options=test_mode),
         Middleware(FaultMiddleware, db_path=db_path, injector=injector),
         Middleware(SessionMiddleware, db_path=db_path, session_ttl_s=session_ttl_s),
     ]

@@ -53,7 +53,7 @@ CRUMBS: list[tuple[str, str | None]] = [
 ]
 
 #: Mock options (``POST /__mock__/options``; reset with the rest of the state).
-OPTION_KEYS = {"no_change_button"}
+OPTION_KEYS = {"no_change_button", "renamed_inventions"}  # the latter: inventions.py
 
 
 def no_change_button(ctx: Ctx) -> bool:

@@ -65,6 +65,16 @@ def _date_format(value: Any, fmt: str = "%d/%m/%Y") -> str:
     return value.strftime(fmt)
 
 
+def _fy_start(value: Any) -> str:
+    """The first day (1 April) of the Indian financial year a date falls in, ISO:
+    ``2026-05-21`` (or ``21/05/2026``) → ``2026-04-01``; ``2027-02-01`` → ``2026-04-01``."""
+    iso = _iso_date(value)
+    if iso is None:
+        raise ValueError("fy_start expects a date")
+    day = date.fromisoformat(iso)
+    return date(day.year if day.month >= 4 else day.year - 1, 4, 1).isoformat()
+
+
 class _Sandbox(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**"})
 
@@ -86,6 +96,7 @@ def _environment() -> _Sandbox:
     env.filters["regex_search"] = _regex_search
     env.filters["date_format"] = _date_format
     env.filters["iso_date"] = _iso_date
+    env.filters["fy_start"] = _fy_start
     return env
 
 

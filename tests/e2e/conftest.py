@@ -37,11 +37,37 @@ CLIENTS_FILE = ROOT / "examples" / "clients.yaml"
 RunAsync = Callable[[Coroutine[Any, Any, Any]], Any]
 
 
+#: The mock's spellings: as built, or with its inventions renamed (``renamed_inventions``,
+#: ``mock_portal/inventions.py``). A module that sets ``BOTH_SPELLINGS = True`` runs each
+#: test against both, except a test marked ``mock_wording`` (it asserts what only an
+#: invented wording names): as built only, its id saying so. Elsewhere the portal is as built.
+SPELLING_NAMES = ["as-built", "renamed"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "portal_server" not in metafunc.fixturenames:
+        return
+    if not getattr(metafunc.module, "BOTH_SPELLINGS", False):
+        return
+    wording_only = metafunc.definition.get_closest_marker("mock_wording") is not None
+    spellings = SPELLING_NAMES[:1] if wording_only else SPELLING_NAMES
+    metafunc.parametrize("portal_server", spellings, indirect=True, scope="module")
+
+
 @pytest.fixture(scope="module")
-def portal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHandle]:
+def portal_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerHandle]:
+    spelling = getattr(request, "param", "as-built")
+    assert spelling in SPELLING_NAMES, spelling
     db = str(tmp_path_factory.mktemp("portal") / "portal.db")
     embridge_port = free_port()
-    app = create_app(db, test_mode=True, embridge_url=f"http://127.0.0.1:{embridge_port}")
+    app = create_app(
+        db,
+        test_mode=True,
+        embridge_url=f"http://127.0.0.1:{embridge_port}",
+        renamed_inventions=spelling == "renamed",
+    )
     handle = run_in_thread(app, "127.0.0.1", 0, embridge_port=embridge_port)
     yield handle
     handle.stop()

@@ -102,3 +102,11 @@ def test_references_name_roots_and_members() -> None:
 def test_references_of_an_expression() -> None:
     tree = parse("inputs.mode == 'update' and secrets", expression=True)
     assert set(references(tree)) == {("inputs", "mode"), ("secrets", None)}
+
+
+@pytest.mark.parametrize(
+    ("day", "start"),
+    [("2026-05-21", "2026-04-01"), ("01/04/2026", "2026-04-01"), ("2027-03-31", "2026-04-01")],
+)
+def test_fy_start_is_the_first_of_april_of_the_financial_year(day: str, start: str) -> None:
+    assert render_value("{{ day | fy_start }}", {"day": day}) == start
