@@ -101,6 +101,36 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE leases ADD COLUMN since TEXT;     -- when the holder took it (ISO, UTC)
     ALTER TABLE leases ADD COLUMN running TEXT;   -- the playbook the holder runs
     """,
+    # 3: the console's people (rpa.journal.people): users, their sign-in sessions, and the
+    # audit of what they did; plus the indexes its pages need at 20,000 jobs
+    """
+    CREATE TABLE users (
+        name          TEXT PRIMARY KEY,
+        role          TEXT NOT NULL,     -- viewer | operator | admin
+        password_hash TEXT NOT NULL,     -- scrypt$n$r$p$salt$key (hex)
+        created_at    TEXT NOT NULL,
+        disabled      INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE sessions (
+        token_hash    TEXT PRIMARY KEY,  -- sha256 of the cookie's token (never the token)
+        user_name     TEXT NOT NULL REFERENCES users(name),
+        csrf          TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        expires_at    REAL NOT NULL
+    );
+    CREATE INDEX sessions_by_user ON sessions(user_name);
+    CREATE TABLE audit (
+        id            INTEGER PRIMARY KEY,
+        at            TEXT NOT NULL,
+        who           TEXT NOT NULL,
+        action        TEXT NOT NULL,     -- e.g. signed-in, challenge-answered, job-replayed
+        target        TEXT,
+        detail        TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX audit_by_target ON audit(target, id);
+    CREATE INDEX batches_by_created ON batches(created_at);
+    CREATE INDEX artifacts_by_job ON artifacts(job_id, id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
