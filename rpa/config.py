@@ -93,6 +93,17 @@ class Settings(BaseSettings):
         description="URL that gets each OTP relay link as a JSON POST, for an SMS or "
         "WhatsApp gateway (unset: links go by email only)",
     )
+    console_url: str | None = Field(
+        None,
+        description="The office console's address as people reach it (e.g. "
+        "https://rpa.office.example): reports link certificates to its download "
+        "(unset: reports name the certificate file and its SHA-256 only)",
+    )
+    clients_file: Path | None = Field(
+        None,
+        description="The office's client file the console's Clients page plans renewals "
+        "from (unset: the client file of the newest batch that can still be read)",
+    )
     challenge_timeout_s: float = Field(
         600.0, gt=0, description="How long a queued OTP/captcha waits for a person"
     )
