@@ -71,14 +71,16 @@ class SecurityHeaders:
 def _console_routes() -> list[BaseRoute]:
     """Every page module's routes (each owner adds its module's line here)."""
     from rpa.console import auth
-    from rpa.console.pages import batches, jobs
+    from rpa.console.pages import api, batches, challenges, jobs
 
-    return [*auth.routes, *batches.routes, *jobs.routes]
+    return [*auth.routes, *batches.routes, *jobs.routes, *challenges.routes, *api.routes]
 
 
 def _relay_routes() -> list[BaseRoute]:
     """The OTP relay's pages (a client's phone reaches only these)."""
-    return []
+    from rpa.console.pages import relay
+
+    return [*relay.routes]
 
 
 async def _home(request: Request) -> Response:

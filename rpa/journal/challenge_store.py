@@ -236,6 +236,15 @@ class ChallengeStore:
                 (status, now_iso(), challenge_id, WAITING),
             )
 
+    def close_waiting(self, job_id: str, kind: str, status: str) -> None:
+        """End whatever ``kind`` challenge of ``job_id`` still waits (a worker asks anew)."""
+        with self.journal._write(durable=False) as db:
+            db.execute(
+                "UPDATE challenges SET status = ?, closed_at = ?"
+                " WHERE job_id = ? AND kind = ? AND status = ?",
+                (status, now_iso(), job_id, kind, WAITING),
+            )
+
     def ensure_job(self, job_id: str, *, client: str | None, playbook: str) -> None:
         """A remote worker's job the office journal does not know yet: recorded as running
         so its challenge has a job (a worker's results are filed under the same id)."""
