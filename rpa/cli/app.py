@@ -92,6 +92,9 @@ COMMANDS: dict[str, Command] = {
         "Run the office console: watch batches, answer challenges, replay failures.",
     ),
     "users": Command("rpa.cli.console", "People who may sign in to the console."),
+    "workers": Command(
+        "rpa.cli.workers", "Remote workers that may raise challenges through the console's API."
+    ),
 }
 
 

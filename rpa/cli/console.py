@@ -34,10 +34,15 @@ def serve(
         Path | None, typer.Option(help="TLS certificate (PEM): serve over https")
     ] = None,
     ssl_keyfile: Annotated[Path | None, typer.Option(help="TLS private key (PEM)")] = None,
+    relay_port: Annotated[
+        int | None,
+        typer.Option(help="Also serve only the OTP relay pages on this port (to expose them)"),
+    ] = None,
+    relay_host: Annotated[
+        str, typer.Option(help="Address of the relay listener (its reverse proxy's side)")
+    ] = "127.0.0.1",
 ) -> None:
     """Run the office console: watch batches, answer challenges, replay failures."""
-    import uvicorn
-
     from rpa.console.app import create_app
 
     settings = state.settings()
@@ -50,14 +55,23 @@ def serve(
     console.print(f"Console: {scheme}://{shown_host}:{port}/  (data: {settings.data_dir})")
     if not people.users():
         console.print("No users yet: add one with  rpa users add NAME --role admin", style="yellow")
-    uvicorn.run(
-        application,
-        host=host,
-        port=port,
-        log_level="warning",
-        ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
-        ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
-    )
+    from rpa.console.serving import Heartbeat, Listener, run
+
+    listeners = [Listener(application, host, port)]
+    relay_url = None
+    if relay_port is not None:
+        relay_url = f"{scheme}://{relay_host}:{relay_port}"
+        console.print(f"OTP relay pages only: {relay_url}/r/…")
+        listeners.append(Listener(create_app(settings, relay_only=True), relay_host, relay_port))
+    beat = Heartbeat(settings.data_dir, f"{scheme}://{shown_host}:{port}", relay_url).start()
+    try:
+        run(
+            listeners,
+            ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+            ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
+        )
+    finally:
+        beat.stop()
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -332,11 +332,17 @@ def heartbeat_path(data_dir: Path) -> Path:
     return data_dir / HEARTBEAT_FILE
 
 
-def write_heartbeat(data_dir: Path, url: str | None = None) -> None:
+def write_heartbeat(data_dir: Path, url: str | None = None, relay_url: str | None = None) -> None:
     """A console says it serves ``data_dir`` (every ``HEARTBEAT_EVERY_S`` while it runs)."""
     path = heartbeat_path(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = {"host": socket.gethostname(), "pid": os.getpid(), "url": url, "at": time.time()}
+    body = {
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "url": url,
+        "relay_url": relay_url,
+        "at": time.time(),
+    }
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temp.write_text(json.dumps(body), encoding="utf-8")
     os.replace(temp, path)
