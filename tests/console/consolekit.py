@@ -131,3 +131,64 @@ def sign_in(page: Page, server: ConsoleServer, role: str) -> Page:
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/login" not in url)
     return page
+
+
+#: A client file with firm names (the examples'): IEC → firm as the console shows them.
+EXAMPLE_CLIENTS = Path(__file__).resolve().parents[2] / "examples" / "clients.csv"
+FIRMS = {
+    "AABCB4821K": "Bharat Spices Exports Pvt Ltd",
+    "0395012847": "Kaveri Handlooms",
+    "AAJFG2290M": "Ganga Agro Foods LLP",
+    "0507004412": "Mehta & Sons",
+}
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """One client of a seeded batch: how its job ends (``pending``/``running`` or an
+    outcome), with its error code and result."""
+
+    client: str
+    outcome: str
+    code: str | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    step: str | None = None
+
+
+def seed_batch(
+    journal: Journal,
+    clients: list[Seeded],
+    *,
+    playbook: str = "renew",
+    source: Path | None = EXAMPLE_CLIENTS,
+    not_run: list[dict[str, Any]] | None = None,
+    status: str = "running",
+) -> tuple[str, list[str]]:
+    """A batch of ``clients`` in the journal, through its API; its id and its job ids."""
+    options = {"not_run": not_run} if not_run else {}
+    batch = journal.create_batch(playbook, source=str(source) if source else None, options=options)
+    jobs = []
+    for row, seeded in enumerate(clients, start=1):
+        job = journal.add_job(playbook, client=seeded.client, batch_id=batch, row=row)
+        jobs.append(job)
+        if seeded.outcome == "pending":
+            continue
+        journal.job_started(job)
+        if seeded.step:
+            journal.step_started(job, seeded.step, kind="click")
+        if seeded.outcome == "running":
+            continue
+        failed = seeded.outcome in ("failed", "needs-input")
+        journal.job_finished(
+            job,
+            seeded.outcome,
+            duration_s=42.0,
+            result=seeded.result,
+            error=seeded.error or ("it failed" if failed else None),
+            error_code=seeded.code,
+            error_kind="business" if failed else None,
+        )
+    if status != "running":
+        journal.set_batch_status(batch, status)
+    return batch, jobs
