@@ -114,7 +114,8 @@ def timeline_tree(rows: list[TimelineRow]) -> list[Step | Event]:
                 retried.retried = True
                 for above in running:
                     above.retried = True
-            place(Event(row.at, row.detail or "retried", row.status))
+            why = f" after a {row.status} error" if row.status else ""
+            place(Event(row.at, f"Retried{why}", "retried", row.detail))
         elif row.event == "challenge-waiting":
             place(Event(row.at, f"Waited for {row.kind}", "waiting", row.detail))
         elif row.event == "submit-intent" and row.step not in submitted:
