@@ -128,10 +128,8 @@ def _context(
         {
             "name": n,
             "label": SECRET_LABELS[n],
-            "value": _secret_shown(record, n) if record else "",
-            "literal": bool(
-                record and getattr(record, n) is not None and getattr(record, n).is_literal
-            ),
+            "value": _secret_shown(shown, n) if shown else "",
+            "literal": _literal(shown, n),
         }
         for n in SECRET_FIELDS
     ]

@@ -1,0 +1,114 @@
+"""Replaying a failed job from the console: a real run fails on a wrong DSC PIN reference;
+an operator fixes the reference in the replay form (a PIN typed in clear is refused and
+never shown), runs the replay in check mode, then for real: the job ends changed with one
+application at the portal, and the replay is audited without a secret."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from consolekit import ConsoleServer
+from playwright.sync_api import Page, expect
+from runkit import (
+    DSC_SIGNER,
+    applications,
+    example_rows,
+    portal_and_console,
+    seed,
+    wait_for,
+    write_clients,
+)
+
+from demo.seeding import DEMO_SECRETS
+from rpa.console import runs
+from rpa.journal import JobRow
+from rpa.journal.people import People
+
+pytestmark = pytest.mark.browser
+WRONG_PIN = "999999"
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleServer]:
+    """This module's console runs its jobs against a mock portal."""
+    with portal_and_console(tmp_path_factory.mktemp("replay")) as (_, api, server):
+        server.portal_api = api  # type: ignore[attr-defined]
+        os.environ["WRONG_DSC_PIN"] = WRONG_PIN
+        server.secrets.add(WRONG_PIN)
+        try:
+            yield server
+        finally:
+            os.environ.pop("WRONG_DSC_PIN", None)
+
+
+def _finished(console: ConsoleServer, pick: Callable[[list[JobRow]], list[JobRow]]) -> JobRow:
+    def done() -> JobRow | None:
+        found = pick(console.journal.jobs(client=DSC_SIGNER))
+        return found[-1] if found and found[-1].finished else None
+
+    return wait_for(done)
+
+
+def test_a_failed_job_is_replayed_after_its_pin_reference_is_fixed(
+    page: Page, console: ConsoleServer, signed_in: Callable[[Page, str], Page], tmp_path: Path
+) -> None:
+    api = console.portal_api  # type: ignore[attr-defined]
+    seed(api, {DSC_SIGNER: "due"})
+    header, [row] = example_rows(DSC_SIGNER)
+    row["dsc_pin"] = "env:WRONG_DSC_PIN"
+    clients = write_clients(tmp_path / "clients.csv", header, [row])
+    batch_id, _ = runs.start_batch(
+        console.settings, console.journal, clients, "renew", concurrency=1, check=False
+    )
+    failed = _finished(console, lambda jobs: [j for j in jobs if j.batch_id == batch_id])
+    assert (failed.status, failed.error_code) == ("failed", "DSC_WRONG_PIN")
+    assert applications(api, DSC_SIGNER) == []
+
+    signed_in(page, "operator")
+    page.goto(f"{console.url}/jobs/{failed.id}/replay")
+    expect(page.get_by_role("heading", name="Replay", level=1)).to_be_visible()
+    expect(page.get_by_text("Failed: wrong DSC PIN")).to_be_visible()
+    pin = page.get_by_label("DSC PIN reference")
+    expect(pin).to_have_value("env:WRONG_DSC_PIN")
+    expect(page.get_by_role("button", name="Run for real")).to_have_count(0)
+
+    pin.fill(DEMO_SECRETS["DEMO_DSC_PIN"])  # the PIN itself: refused, and never shown back
+    page.get_by_role("button", name="Run in check mode").click()
+    expect(page.get_by_role("alert")).to_contain_text("give a reference")
+    assert console.journal.jobs(client=DSC_SIGNER)[-1].id == failed.id
+
+    page.get_by_label("DSC PIN reference").fill("env:DEMO_DSC_PIN")
+    page.get_by_label("Start from step").select_option(label="Annual update")
+    page.get_by_role("button", name="Run in check mode").click()
+    check = _finished(console, lambda jobs: [j for j in jobs if j.replay_of == failed.id])
+    assert (check.status, check.check_mode) == ("would-change", True)
+    assert applications(api, DSC_SIGNER) == []
+
+    page.reload()
+    replays = page.get_by_role("table", name="Replays of this job")
+    expect(replays).to_contain_text("Would renew (check mode)")
+    expect(page.get_by_label("DSC PIN reference")).to_have_value("env:DEMO_DSC_PIN")
+    page.get_by_role("button", name="Run for real").click()
+    real = _finished(
+        console, lambda jobs: [j for j in jobs if j.replay_of == failed.id and not j.check_mode]
+    )
+    assert real.status == "changed", real.error
+    assert len(applications(api, DSC_SIGNER)) == 1
+    page.reload()
+    expect(page.get_by_role("table", name="Replays of this job")).to_contain_text("Renewed")
+
+    audited = People(console.journal).audit(action="job.replay", target=failed.id)
+    assert [(a.who, a.detail["check"], a.detail["changed"]) for a in reversed(audited)] == [
+        ("omar", True, ["dsc_pin"]),
+        ("omar", False, ["dsc_pin"]),
+    ]
+    assert audited[0].detail["replay"] == real.id
+    for a in audited:
+        assert WRONG_PIN not in str(a.detail) and DEMO_SECRETS["DEMO_DSC_PIN"] not in str(a.detail)
+    replay_files = list((console.settings.data_dir / "console" / "replays").glob("*.yaml"))
+    assert replay_files and all(
+        DEMO_SECRETS["DEMO_DSC_PIN"] not in f.read_text() for f in replay_files
+    )
