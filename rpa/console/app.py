@@ -71,9 +71,10 @@ class SecurityHeaders:
 def _console_routes() -> list[BaseRoute]:
     """Every page module's routes (each owner adds its module's line here)."""
     from rpa.console import auth
-    from rpa.console.pages import api, batches, challenges, jobs, replay, start
+    from rpa.console.pages import api, batches, challenges, clients, jobs, replay, reports, start
 
-    mine = [*start.routes, *replay.routes]  # before batches': /batches/new is not a batch id
+    # C's pages, before batches': /batches/new is not a batch id
+    mine = [*start.routes, *replay.routes, *clients.routes, *reports.routes]
     return [*auth.routes, *mine, *batches.routes, *jobs.routes, *challenges.routes, *api.routes]
 
 

@@ -28,8 +28,11 @@ T = TypeVar("T")
 
 
 @contextmanager
-def portal_and_console(tmp: Path) -> Iterator[tuple[ServerHandle, httpx.Client, ConsoleServer]]:
-    """The mock portal and a console over a fresh data folder whose runs go to it."""
+def portal_and_console(
+    tmp: Path, **settings: Any
+) -> Iterator[tuple[ServerHandle, httpx.Client, ConsoleServer]]:
+    """The mock portal and a console over a fresh data folder whose runs go to it
+    (``settings``: more of the console's settings)."""
     embridge_port = free_port()
     app = create_app(
         str(tmp / "portal.db"), test_mode=True, embridge_url=f"http://127.0.0.1:{embridge_port}"
@@ -43,6 +46,7 @@ def portal_and_console(tmp: Path) -> Iterator[tuple[ServerHandle, httpx.Client, 
         otp_provider="mock-outbox",
         captcha_provider="mock",
         challenge_timeout_s=20,
+        **settings,
     )
     console.secrets.update(DEMO_SECRETS.values())
     api = httpx.Client(base_url=portal.url, timeout=30)
