@@ -16,6 +16,7 @@ import pytest
 from challengekit import Mailbox, seed_challenge, smtp_server
 from consolekit import ConsoleServer, start_console
 from playwright.sync_api import Browser, Page, expect
+from pydantic import SecretStr
 
 from mock_portal.server import free_port, serve_in_thread
 from rpa.challenges.inbox import Inbox
@@ -168,3 +169,59 @@ def test_the_relay_listener_serves_only_the_relay_and_limits_each_address(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_a_client_who_wants_sms_gets_the_link_through_the_gateway_webhook(
+    console: ConsoleServer,
+) -> None:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    received: list[dict[str, object]] = []
+
+    async def gateway(request: Request) -> JSONResponse:
+        received.append(await request.json())
+        return JSONResponse({"queued": True})
+
+    port = free_port()
+    server, thread = serve_in_thread(
+        Starlette(routes=[Route("/sms", gateway, methods=["POST"])]), "127.0.0.1", port, "sms"
+    )
+    try:
+        settings = console.settings.model_copy(
+            update={"relay_webhook_url": SecretStr(f"http://127.0.0.1:{port}/sms")}
+        )
+        _, challenge_id = _seed_otp(console, "0533334444")
+        store = ChallengeStore(console.journal)
+        with console.journal._write() as db:
+            db.execute("UPDATE challenges SET relay_mode = 'sms' WHERE id = ?", (challenge_id,))
+        challenge = store.challenge(challenge_id)
+        assert challenge is not None
+        sent = send_link(settings, store, challenge, by="the batch")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert sent.via == "webhook" and sent.to == "******1234"
+    (payload,) = received
+    assert payload["to"] == CLIENT_MOBILE and payload["iec"] == "0533334444"
+    link = str(payload["url"])
+    assert link.startswith(console.url + "/r/") and link in str(payload["text"])
+    assert "******1234 for Blue Lotus Exports" in str(payload["text"])
+    assert store.relay_link(link.rsplit("/", 1)[1]) is not None
+
+
+def test_a_link_nobody_can_send_is_said_on_the_page(console: ConsoleServer) -> None:
+    _, challenge_id = _seed_otp(console, "0544445555")
+    with console.journal._write() as db:
+        db.execute("UPDATE challenges SET relay_to = '{}' WHERE id = ?", (challenge_id,))
+    client, csrf = console.http("operator")
+    with client:
+        sent = client.post(f"/challenges/{challenge_id}/relay", data={"csrf_token": csrf})
+        assert sent.headers["location"] == "/challenges?error=relay-setup"
+        assert "could not be sent" in client.get(sent.headers["location"]).text
+    viewer, csrf = console.http("viewer")
+    with viewer:
+        refused = viewer.post(f"/challenges/{challenge_id}/relay", data={"csrf_token": csrf})
+    assert refused.status_code == 403
