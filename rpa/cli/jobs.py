@@ -428,8 +428,10 @@ def report(
     ),
     out: Annotated[Path | None, typer.Option(help="Where to write it")] = None,
 ) -> None:
-    """Write a batch's report: per client firm, outcome in plain words, ack, application
-    status, certificate and its SHA-256, times in IST, errors, rows not run."""
+    """Write a batch's report: per client outcome, ack number, certificate, errors.
+
+    For managers: firm names, outcomes in plain words, application status, the certificate
+    and its SHA-256, times in IST, rows not run; HTML, XLSX, CSV or JSON."""
     from rpa.cli.app import console
     from rpa.report import build_report, write_report
 
