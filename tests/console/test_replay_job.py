@@ -112,3 +112,31 @@ def test_a_failed_job_is_replayed_after_its_pin_reference_is_fixed(
     assert replay_files and all(
         DEMO_SECRETS["DEMO_DSC_PIN"] not in f.read_text() for f in replay_files
     )
+
+
+def test_a_secret_written_in_clear_is_never_shown_and_a_real_replay_needs_a_check_first(
+    console: ConsoleServer, tmp_path: Path
+) -> None:
+    from consolekit import PLANTED_PIN
+
+    from rpa.events import Outcome
+
+    header, [row] = example_rows(DSC_SIGNER)
+    row["dsc_pin"] = PLANTED_PIN  # a literal: the scanner fails the test if a page shows it
+    clients = write_clients(tmp_path / "clear.csv", header, [row])
+    batch = console.journal.create_batch("renew", source=str(clients))
+    job = console.journal.add_job("renew", client=DSC_SIGNER, batch_id=batch, row=2)
+    console.journal.job_finished(job, Outcome.FAILED, error="x", error_code="DSC_WRONG_PIN")
+    client, csrf = console.http("operator")
+    with client:
+        page = client.get(f"/jobs/{job}/replay")
+        assert page.status_code == 200
+        assert "written in clear in the client file" in page.text
+        real = client.post(f"/jobs/{job}/replay", data={"csrf_token": csrf, "mode": "real"})
+        assert real.status_code == 400 and "check mode first" in real.text
+        password = "env:DEMO_PORTAL_PASSWORD"
+        fields = {"csrf_token": csrf, "mode": "check", "portal_password": password}
+        check = client.post(f"/jobs/{job}/replay", data=fields)
+        assert check.status_code == 400
+        assert "the client file has it in clear; give a reference" in check.text
+    assert [j.id for j in console.journal.jobs(client=DSC_SIGNER) if j.replay_of == job] == []

@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -81,18 +82,20 @@ def _record(journal_: Journal, job: JobRow) -> tuple[ClientRecord | None, Path |
     return record, Path(source).resolve().parent, ""
 
 
-def _last_corrected(request: Request, job: JobRow) -> ClientRecord | None:
+def _last_corrected(request: Request, job: JobRow, base_dir: Path | None) -> ClientRecord | None:
     """The client as the newest replay of ``job`` from the console ran it (the form starts
-    from there: the check-mode run's corrections are the real run's), or None."""
+    from there: the check-mode run's corrections are the real run's), or None. Read as the
+    replay read it: its documents where the batch's client file has them."""
     folder = settings(request).data_dir / "console" / "replays"
     files = sorted(folder.glob(f"{job.id}-*.yaml"), key=lambda p: p.stat().st_mtime)
     if not files:
         return None
     try:
-        loaded = load_clients(files[-1])
-    except RpaError:
+        [data] = yaml.safe_load(files[-1].read_text(encoding="utf-8"))["clients"]
+    except (OSError, ValueError, KeyError, TypeError, yaml.YAMLError):
         return None
-    return next((r for _, r in loaded.records if r.iec == job.client), None)
+    record, _ = check_record(data, base_dir=base_dir)
+    return record if record is not None and record.iec == job.client else None
 
 
 def _replays(journal_: Journal, job: JobRow) -> list[JobRow]:
@@ -115,10 +118,15 @@ def _secret_shown(record: ClientRecord, name: str) -> str:
 
 
 def _context(
-    request: Request, job: JobRow, record: ClientRecord | None, why: str, **extra: Any
+    request: Request,
+    job: JobRow,
+    record: ClientRecord | None,
+    base_dir: Path | None,
+    why: str,
+    **extra: Any,
 ) -> dict[str, Any]:
     replays = _replays(journal(request), job)
-    shown = (_last_corrected(request, job) or record) if record else None
+    shown = (_last_corrected(request, job, base_dir) or record) if record else None
     checked = any(r.check_mode and r.status in GOOD_CHECK for r in replays)
     fields = [
         {"name": n, "label": label, "value": _shown(shown, n) if shown else ""}
@@ -151,8 +159,8 @@ def _context(
 async def replay_page(request: Request) -> Response:
     await require(request, Role.OPERATOR)
     job = _job(request)
-    record, _, why = await run_in_threadpool(_record, journal(request), job)
-    return render(request, "replay.html", _context(request, job, record, why))
+    record, base_dir, why = await run_in_threadpool(_record, journal(request), job)
+    return render(request, "replay.html", _context(request, job, record, base_dir, why))
 
 
 def _reference(name: str, given: str) -> str | None:
@@ -218,7 +226,7 @@ async def replay(request: Request) -> Response:
         corrected, errors = check_record(with_refs, base_dir=base_dir)
         problems.extend(str(e) for e in errors)
     if problems or corrected is None:
-        context = _context(request, job, record, why, problems=problems)
+        context = _context(request, job, record, base_dir, why, problems=problems)
         for field in context["fields"]:  # keep what was typed (plain fields only)
             field["value"] = str(form.get(field["name"]) or "")
         return render(request, "replay.html", context, status=400)
