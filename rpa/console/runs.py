@@ -99,11 +99,11 @@ def start(
     *,
     name: str,
     extra_env: Mapping[str, str] | None = None,
-    spawner: Spawner = _spawn,
+    spawner: Spawner | None = None,
 ) -> Started:
-    """Start ``rpa <args>`` in a process of its own."""
+    """Start ``rpa <args>`` in a process of its own (``spawner``: tests; ``_spawn``)."""
     log = runs_dir(settings) / f"{name}.log"
-    pid = spawner(list(args), child_env(settings, extra_env), log)
+    pid = (spawner or _spawn)(list(args), child_env(settings, extra_env), log)
     logger.info("console: started rpa {} (pid {}, output {})", " ".join(args), pid, log)
     return Started(pid, log, tuple(args))
 
