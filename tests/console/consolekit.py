@@ -36,6 +36,10 @@ PLANTED_PIN = "58274619"
 PLANTED_OTP = "604917"
 
 
+#: Every scanner of this test session: what each console served, and any secret it showed.
+SCANNERS: list[SecretScanner] = []
+
+
 class SecretScanner:
     """ASGI middleware: looks for each planted secret in every response body it sends."""
 
@@ -44,6 +48,7 @@ class SecretScanner:
         self.secrets = secrets
         self.found: list[str] = []  # "path: which secret"
         self.pages = 0
+        SCANNERS.append(self)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
