@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,10 @@ from rpa.console.render import render
 from rpa.console.words import to_ist
 from rpa.errors import RpaError
 from rpa.journal import JobRow, Journal
+from rpa.journal.overview import change_mark
 from rpa.journal.people import People
 from rpa.renewal import (
+    PlanRow,
     PlanState,
     financial_year,
     fy_label,
@@ -67,6 +70,20 @@ STATE_TONES = {
 }
 
 
+def _load(source: str) -> ClientFile:
+    """A client file, read again only when it changed (size or time)."""
+    stat = Path(source).stat()
+    key = (source, stat.st_mtime_ns, stat.st_size)
+    found = _FILES.get(source)
+    if found is None or found[0] != key:
+        found = (key, load_clients(source))
+        _FILES[source] = found
+    return found[1]
+
+
+_FILES: dict[str, tuple[tuple[str, int, int], ClientFile]] = {}
+
+
 def client_file(config: Settings, journal_: Journal) -> ClientFile | None:
     """The office's client file: ``RPA_CLIENTS_FILE``, else the newest batch's that can
     still be read (a console upload included)."""
@@ -74,10 +91,25 @@ def client_file(config: Settings, journal_: Journal) -> ClientFile | None:
     candidates += [b.source for b in journal_.batches(limit=50) if b.source]
     for source in dict.fromkeys(candidates):
         try:
-            return load_clients(source)
+            return _load(source)
         except (RpaError, OSError):
             continue
     return None
+
+
+def renewal_plan(journal_: Journal, loaded: ClientFile, today: date) -> list[PlanRow]:
+    """``rpa.renewal.plan`` of the file's clients, computed again only when another process
+    wrote to the journal (``PRAGMA data_version``: runs, the CLI), the file or the day
+    changed: the page is read far more often than a batch ends."""
+    key = (id(journal_), change_mark(journal_), id(loaded), today)
+    cached = _PLAN.get("clients")
+    if cached is None or cached[0] != key:
+        cached = (key, plan(journal_, loaded.records, today))
+        _PLAN["clients"] = cached
+    return cached[1]
+
+
+_PLAN: dict[str, tuple[tuple[Any, ...], list[PlanRow]]] = {}
 
 
 def _who(entries: People) -> tuple[dict[str, str], dict[str, str]]:
@@ -133,7 +165,7 @@ async def clients_page(request: Request) -> Response:
     config = settings(request)
     loaded = await run_in_threadpool(client_file, config, journal(request))
     today = today_in_india()
-    rows = await run_in_threadpool(plan, journal(request), loaded.records, today) if loaded else []
+    rows = await run_in_threadpool(renewal_plan, journal(request), loaded, today) if loaded else []
     due = to_run(rows, today) if rows else []
     totals = plan_totals(rows)
     user = current_user(request)
@@ -208,7 +240,7 @@ async def renew_due(request: Request) -> Response:
     if loaded is None:
         raise HTTPException(400, "No client file to renew from: set RPA_CLIENTS_FILE.")
     today = today_in_india()
-    rows = await run_in_threadpool(plan, journal(request), loaded.records, today)
+    rows = await run_in_threadpool(plan, journal(request), loaded.records, today)  # fresh
     due = to_run(rows, today)
     if not due:
         raise HTTPException(400, "Nobody is due: nothing to renew.")
