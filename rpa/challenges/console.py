@@ -13,7 +13,8 @@ For each challenge it:
    firm, where an OTP went (masked), the captcha's image file, the expiry (the step's
    timeout); with the client's ``otp_relay`` set, sends the client a relay link at once;
 4. waits for the answer in the inbox (``rpa.challenges.inbox``: a 0600 file the console
-   writes and this provider deletes as it reads it, polled every 0.2 s), and closes the
+   writes and this provider deletes as it reads it, polled every 0.2 s), with a waiting
+   record there (the console answers only a job whose record is live), and closes the
    challenge ``expired`` when nobody answered in time.
 
 The answer never touches SQLite. The job's record (firm, email, mobile, ``otp_relay``) is
@@ -126,26 +127,6 @@ class ConsoleChallenges:
             firm = contact.firm
         relay_to = _relay_to(contact, channel, address)
         self.inbox.discard(request.job_id, kind)  # an answer left for an earlier question
-        refused = store.refuse_previous(request.job_id, kind, destination)
-        expires_at = time.time() + request.timeout_s
-        challenge_id = store.describe(
-            request.job_id,
-            kind,
-            prompt=mask(request.prompt),
-            client=iec,
-            firm=firm,
-            expires_at=expires_at,
-            provider=PROVIDER,
-            channel=channel,
-            destination=destination,
-            artifact=artifact,
-            relay_to=relay_to,
-            relay_mode=contact.relay if contact else None,
-            note=REFUSED_NOTE[kind] if refused else None,
-        )
-        if kind == "otp" and contact is not None and contact.relay in ("email", "sms"):
-            await self._relay(store, challenge_id)
-        answer: str | None = None
         record = Waiting(
             job_id=request.job_id,
             kind=kind,
@@ -153,14 +134,34 @@ class ConsoleChallenges:
             client=request.client,
             prompt=mask(request.prompt),
         )
-        try:
-            with self.inbox.waiting(record):
+        answer: str | None = None
+        # the waiting record first: the console takes answers only for a live one
+        with self.inbox.waiting(record):
+            refused = store.refuse_previous(request.job_id, kind, destination)
+            challenge_id = store.describe(
+                request.job_id,
+                kind,
+                prompt=mask(request.prompt),
+                client=iec,
+                firm=firm,
+                expires_at=time.time() + request.timeout_s,
+                provider=PROVIDER,
+                channel=channel,
+                destination=destination,
+                artifact=artifact,
+                relay_to=relay_to,
+                relay_mode=contact.relay if contact else None,
+                note=REFUSED_NOTE[kind] if refused else None,
+            )
+            try:
+                if kind == "otp" and contact is not None and contact.relay in ("email", "sms"):
+                    await self._relay(store, challenge_id)
                 answer = await self.inbox.wait(
                     request.job_id, kind, timeout_s=request.timeout_s, poll_s=self.poll_s
                 )
-        finally:
-            if answer is None:  # nobody in time, or the job stopped waiting
-                store.close(challenge_id, "expired")
+            finally:
+                if answer is None:  # nobody in time, or the job stopped waiting
+                    store.close(challenge_id, "expired")
         if answer is None:
             raise NeedsInputError(
                 f"nobody answered the {kind} in the console in {request.timeout_s:g}s: "

@@ -19,6 +19,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from mock_portal.server import free_port
+from rpa.challenges.inbox import Inbox, Waiting
 from rpa.journal import Journal
 from rpa.journal.challenge_store import ChallengeStore
 
@@ -40,6 +41,9 @@ def png(width: int = 60, height: int = 20) -> bytes:
     )
 
 
+_HELD: list[Any] = []
+
+
 @dataclass
 class Seeded:
     job_id: str
@@ -56,8 +60,10 @@ def seed_challenge(
     timeout_s: float = 600,
     destination: str | None = "******1234",
     relay_to: dict[str, str] | None = None,
+    provider: str | None = "console",
 ) -> Seeded:
-    """A running job of ``iec`` waiting for ``kind``, as the console provider describes it."""
+    """A running job of ``iec`` waiting for ``kind``, as the console provider describes it
+    (and its waiting record in the inbox, from ``provider``; None: no process waits)."""
     job_id = journal.add_job("renew", client=iec)
     journal.job_started(job_id)
     artifact = None
@@ -76,12 +82,18 @@ def seed_challenge(
         client=iec,
         firm=firm,
         expires_at=time.time() + timeout_s,
-        provider="console",
+        provider="console" if provider == "console" else None,
         channel="mobile" if kind == "otp" else None,
         destination=destination if kind == "otp" else None,
         artifact=artifact,
         relay_to=relay_to,
     )
+    if provider is not None:
+        # the provider's waiting record (this process: alive), left for the test's life
+        record = Waiting(job_id=job_id, kind=kind, provider=provider, client=iec)
+        held = Inbox(journal.path.parent / "inbox").waiting(record)
+        held.__enter__()
+        _HELD.append(held)  # a context left open: collected, it would remove the record
     return Seeded(job_id, challenge_id)
 
 

@@ -162,3 +162,51 @@ def test_the_inbox_shows_a_new_challenge_without_a_reload_and_keeps_what_is_type
     expect(card).to_be_visible(timeout=10_000)
     expect(card.get_by_label("OTP")).to_be_editable()
     expect(typing.get_by_label("Captcha")).to_have_value("HALF")
+
+
+def test_a_job_asking_at_its_terminal_is_shown_without_a_field(
+    page: Page, console: ConsoleServer, signed_in: object
+) -> None:
+    seeded = seed_challenge(
+        console.journal,
+        console.settings.artifacts_dir,
+        kind="otp",
+        iec="0566666666",
+        firm="Terminal Exports",
+        provider="prompt",
+    )
+    signed_in(page, "operator")  # type: ignore[operator]
+    page.goto(console.url + "/challenges")
+    card = page.get_by_role("article", name=re.compile("IEC 0566666666"))
+    expect(card).to_contain_text("Asked at the terminal where the job runs")
+    expect(card.get_by_role("textbox")).to_have_count(0)
+    client, csrf = console.http("operator")
+    with client:
+        sent = client.post(
+            f"/challenges/{seeded.challenge_id}/answer",
+            data={"csrf_token": csrf, "answer": "123456"},
+        )
+    assert "said=gone" in sent.headers["location"]
+    assert _inbox(console).take(seeded.job_id, "otp") is None
+
+
+def test_a_challenge_whose_job_has_stopped_is_neither_shown_nor_answered(
+    console: ConsoleServer,
+) -> None:
+    crashed = seed_challenge(
+        console.journal,
+        console.settings.artifacts_dir,
+        kind="captcha",
+        iec="0577777770",
+        firm="Crashed Exports",
+        provider=None,  # no process waits for it any more
+    )
+    client, csrf = console.http("operator")
+    with client:
+        assert "IEC 0577777770" not in client.get("/challenges").text
+        sent = client.post(
+            f"/challenges/{crashed.challenge_id}/answer",
+            data={"csrf_token": csrf, "answer": "ABCDE"},
+        )
+    assert "said=gone" in sent.headers["location"]
+    assert _inbox(console).take(crashed.job_id, "captcha") is None

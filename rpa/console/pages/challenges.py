@@ -15,6 +15,7 @@ and audited (who, when, which job and challenge: never the answer).
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.exceptions import HTTPException
@@ -48,11 +49,59 @@ def inbox(request: Request) -> Inbox:
     return Inbox(deps.settings(request).data_dir / "inbox")
 
 
+#: Providers that take their answer from the inbox, so the console can answer them.
+ANSWERS_HERE = ("console", "queue")
+ELSEWHERE = {
+    "prompt": "Asked at the terminal where the job runs: answer it there.",
+    "mock": "The mock portal's test side answers it.",
+    "mock-outbox": "The mock portal's outbox answers it.",
+}
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A waiting challenge as the page shows it; ``elsewhere`` says why the console cannot
+    answer it (a job asking at its terminal), None when it can."""
+
+    challenge: Challenge
+    elsewhere: str | None = None
+
+
+def shown(request: Request) -> list[Shown]:
+    """The challenges someone waits for: a remote worker's, or a local job's whose process
+    still waits (its inbox record is live); a crashed job's are left out."""
+    records = {(r.job_id, r.kind): r for r in inbox(request).waiting_for()}
+    found: list[Shown] = []
+    for challenge in store(request).waiting():
+        if challenge.remote:
+            found.append(Shown(challenge))
+            continue
+        record = records.get((challenge.job_id, challenge.kind))
+        if record is None or not record.alive:
+            continue
+        if record.provider in ANSWERS_HERE:
+            found.append(Shown(challenge))
+        else:
+            why = ELSEWHERE.get(record.provider, f"Its {record.provider} provider answers it.")
+            found.append(Shown(challenge, why))
+    return found
+
+
+def answerable(request: Request, challenge: Challenge) -> bool:
+    """Whether an answer given here reaches a job that waits for it."""
+    if challenge.remote:
+        return True
+    return any(
+        record.kind == challenge.kind and record.provider in ANSWERS_HERE and record.alive
+        for record in inbox(request).waiting_for(challenge.job_id)
+    )
+
+
 def _context(request: Request, user: User | None) -> dict[str, object]:
     settings = deps.settings(request)
     can_relay = bool(settings.smtp_host or settings.relay_webhook_url)
     return {
-        "waiting": store(request).waiting(),
+        "waiting": shown(request),
         "can_answer": bool(user and user.can(Role.OPERATOR)),
         "can_relay": can_relay,
     }
@@ -111,7 +160,7 @@ async def answer(request: Request) -> Response:
 
 def hand_over(request: Request, challenge: Challenge, text: str, *, by: str) -> bool:
     """Give ``text`` to the job waiting on ``challenge``; False when it no longer waits."""
-    if not store(request).answered(challenge.id, by):
+    if not answerable(request, challenge) or not store(request).answered(challenge.id, by):
         return False
     inbox(request).post(challenge.job_id, challenge.kind, text)
     return True
