@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import io
 import json
 import re
@@ -27,11 +28,14 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rpa.console.words import ist, outcome_words
 from rpa.events import Outcome
 from rpa.journal import BatchRow, JobRow, Journal
+
+if TYPE_CHECKING:
+    from jinja2 import Template
 
 NOT_RUN = "not-run"  # a row of the client file refused before the batch (bad or duplicate)
 OUTCOME_ORDER = [o.value for o in Outcome] + ["pending", "running", NOT_RUN]
@@ -108,7 +112,11 @@ def certificate_url(console_url: str | None, job_id: str | None) -> str | None:
 def _line(
     journal: Journal, job: JobRow, firms: dict[str, str], console_url: str | None
 ) -> ReportLine:
-    screenshots = [path for kind, path in journal.artifacts(job.id) if kind == "screenshot"]
+    screenshots = (  # shown only beside an error: a successful job's are not read
+        [path for kind, path in journal.artifacts(job.id) if kind == "screenshot"]
+        if job.error
+        else []
+    )
     certificate = _str_or_none(job.result.get("certificate_path"))
     return ReportLine(
         job_id=job.id,
@@ -165,17 +173,27 @@ def _not_run_line(entry: Any, firms: dict[str, str]) -> ReportLine | None:
 
 
 def firm_names(source: str | None) -> dict[str, str]:
-    """IEC → firm name from a batch's client file, when it can still be read (else {})."""
+    """IEC → firm name from a batch's client file, when it can still be read (else {});
+    read again only when the file changed."""
     if not source:
         return {}
     from rpa.clientfile import load_clients
     from rpa.errors import RpaError
 
     try:
-        loaded = load_clients(source)
+        stat = Path(source).stat()
+        key = (source, stat.st_mtime_ns, stat.st_size)
+        cached = _FIRMS.get(source)
+        if cached is None or cached[0] != key:
+            loaded = load_clients(source)
+            cached = (key, {record.iec: str(record.firm_name) for _, record in loaded.records})
+            _FIRMS[source] = cached
     except (RpaError, OSError, ValueError):
         return {}
-    return {record.iec: str(record.firm_name) for _, record in loaded.records}
+    return dict(cached[1])
+
+
+_FIRMS: dict[str, tuple[tuple[str, int, int], dict[str, str]]] = {}
 
 
 def build_report(
@@ -324,14 +342,20 @@ def _chart(totals: dict[str, int]) -> list[dict[str, Any]]:
     ]
 
 
-def render_html(report: Report) -> str:
+@functools.cache
+def _template() -> Template:
+    """The HTML report's template, compiled once per process."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(
         loader=PackageLoader("rpa", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
     )
-    template = env.get_template("report.html.j2")
+    return env.get_template("report.html.j2")
+
+
+def render_html(report: Report) -> str:
+    template = _template()
     lines = [
         {**asdict(line), "screenshot_data": _embed_png(line.screenshot)} for line in report.lines
     ]
