@@ -354,6 +354,24 @@ def _template() -> Template:
     return env.get_template("report.html.j2")
 
 
+TOTAL_WORDS = {
+    "failed": "failed",
+    "needs-input": "need a person",
+    "interrupted": "stopped",
+    "pending": "waiting to start",
+    "running": "running",
+    NOT_RUN: "not run",
+}
+
+
+def total_words(name: str, playbook: str) -> str:
+    """A total's outcome in plain words, lower case ("renewed", "not run")."""
+    if name in TOTAL_WORDS:
+        return TOTAL_WORDS[name]
+    words = outcome_words(name, playbook=playbook)
+    return words[0].lower() + words[1:]
+
+
 def render_html(report: Report) -> str:
     template = _template()
     lines = [
@@ -364,6 +382,7 @@ def render_html(report: Report) -> str:
         started_ist=ist(report.batch.created_at),
         finished_ist=ist(report.batch.finished_at),
         totals=report.totals,
+        total_words={name: total_words(name, report.batch.playbook) for name in OUTCOME_ORDER},
         chart=_chart(report.totals),
         colours=OUTCOME_COLOURS,
         lines=lines,

@@ -201,7 +201,7 @@ def test_rows_not_run_are_in_every_report_with_their_row_and_reason(
 
     html = render_html(report)
     assert html.count("not run</small>") == 3
-    assert "<b>3</b> not-run" in html and "of <b>4</b> clients" in html
+    assert "<b>3</b> not run" in html and "of <b>4</b> clients" in html
     assert "mobile must be 10 digits" in html and "BAD_ROW" in html
 
 
