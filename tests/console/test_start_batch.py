@@ -91,6 +91,12 @@ def test_an_upload_that_is_not_a_client_file_is_refused(
         )
         assert unreadable.status_code == 400
         assert "cannot be read" in unreadable.text
+        huge = client.post(
+            "/batches/new",
+            data={"csrf_token": csrf},
+            files={"clients": ("clients.csv", b"iec\n" + b"0" * (6 << 20), "text/csv")},
+        )
+        assert huge.status_code == 413
 
 
 def test_a_viewer_can_neither_start_a_batch_nor_replay_a_job(console: ConsoleServer) -> None:

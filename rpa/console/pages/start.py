@@ -84,6 +84,12 @@ async def start_page(request: Request) -> Response:
 
 async def upload(request: Request) -> Response:
     user = await require(request, Role.OPERATOR)
+    try:
+        size = int(request.headers.get("content-length") or 0)
+    except ValueError:
+        size = 0
+    if size > MAX_UPLOAD + 64 * 1024:  # refused before the form is read at all
+        raise HTTPException(413, f"A client file is at most {MAX_UPLOAD >> 20} MB.")
     form = await checked_form(request)
     file = form.get("clients")
     if not isinstance(file, UploadFile) or not file.filename:
