@@ -110,7 +110,11 @@ def certificate_url(console_url: str | None, job_id: str | None) -> str | None:
 
 
 def _line(
-    journal: Journal, job: JobRow, firms: dict[str, str], console_url: str | None
+    journal: Journal,
+    job: JobRow,
+    firms: dict[str, str],
+    console_url: str | None,
+    waiting: dict[str, str],
 ) -> ReportLine:
     screenshots = (  # shown only beside an error: a successful job's are not read
         [path for kind, path in journal.artifacts(job.id) if kind == "screenshot"]
@@ -135,7 +139,11 @@ def _line(
         firm_name=firms.get(job.client or "") or _str_or_none(job.result.get("firm_name")),
         playbook=job.playbook,
         outcome_text=outcome_words(
-            job.status, code=job.error_code, kind=job.error_kind, playbook=job.playbook
+            job.status,
+            code=job.error_code,
+            kind=job.error_kind,
+            playbook=job.playbook,
+            waiting=waiting.get(job.id),
         ),
         started_ist=ist(job.started_at or job.created_at),
         finished_ist=ist(job.finished_at),
@@ -212,7 +220,9 @@ def build_report(
     latest: dict[str, JobRow] = {}
     for job in journal.jobs(batch_id=batch_id):
         latest[job.client or job.id] = job
-    lines = [_line(journal, job, firms, console_url) for job in latest.values()]
+    running = any(job.status == "running" for job in latest.values())
+    waiting = {c["job_id"]: c["kind"] for c in journal.waiting_challenges()} if running else {}
+    lines = [_line(journal, job, firms, console_url, waiting) for job in latest.values()]
     not_run = batch.options.get(NOT_RUN_OPTION) or []
     lines.extend(line for entry in not_run if (line := _not_run_line(entry, firms)) is not None)
     lines.sort(key=lambda line: (line.row is None, line.row or 0))

@@ -143,3 +143,14 @@ def test_rpa_report_writes_an_xlsx(report_batch: tuple[Journal, str, Path]) -> N
     )
     assert result.exit_code == 0, result.output
     assert load_workbook(out)["Clients"]["A2"].value == "0395012847"
+
+
+def test_a_job_waiting_for_an_otp_reads_waiting_for_otp(
+    report_batch: tuple[Journal, str, Path],
+) -> None:
+    journal, batch_id, _ = report_batch
+    job = journal.add_job("renew", client="0395012847", batch_id=batch_id, row=2)
+    journal.job_started(job)
+    journal.add_challenge(job, "otp", "OTP sent to mobile ******0002")
+    lines = {line.client: line for line in build_report(journal, batch_id).lines}
+    assert lines["0395012847"].outcome_text == "Waiting for OTP"
