@@ -44,6 +44,7 @@ import argparse
 import contextlib
 import itertools
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -341,18 +342,25 @@ def run_once(
         )
 
 
-def print_watched(plain: list[Run], watched: list[Run]) -> None:
-    """Each run beside the same run with the console watching it, and their ratio."""
+def print_watched(pairs: list[tuple[Run, Run]]) -> None:
+    """Each run beside the same run with the console watching it, their ratio, and the
+    median ratio per level."""
     print()
     print("With the console serving the data folder and a client on the batch's live view:")
     print(
         f"{'latency':>8} {'conc':>5} {'plain s':>8} {'watched s':>10} {'ratio':>6} "
         f"{'live updates':>13} {'console CPU s':>14}"
     )
-    for p, w in zip(plain, watched, strict=True):
+    for p, w in pairs:
         print(
             f"{p.latency_ms:>6}ms {p.concurrency:>5} {p.wall_s:8.1f} {w.wall_s:10.1f} "
             f"{w.wall_s / p.wall_s:6.2f} {w.live_events:>13} {w.console_cpu_s:14.2f}"
+        )
+    for level in sorted({(p.latency_ms, p.concurrency) for p, _ in pairs}):
+        ratios = [w.wall_s / p.wall_s for p, w in pairs if (p.latency_ms, p.concurrency) == level]
+        print(
+            f"latency {level[0]} ms, concurrency {level[1]}: watched/plain, median of "
+            f"{len(ratios)} pairs: {statistics.median(ratios):.2f}"
         )
 
 
@@ -437,6 +445,9 @@ def main() -> None:
         action="store_true",
         help="each run also with the console serving and a client on the live view",
     )
+    parser.add_argument(
+        "--pairs", type=int, default=1, help="with --watched: plain/watched pairs per level"
+    )
     args = parser.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
     latencies = [int(x) for x in args.latency.split(",")]
@@ -451,7 +462,7 @@ def main() -> None:
     browser = resolve_browser(None, headless=True, prefer_shell=not args.full_browser)
     print(f"browser: {browser.executable} ({browser.reason})")
     runs: list[Run] = []
-    watched: list[Run] = []
+    watched: list[tuple[Run, Run]] = []
     with tempfile.TemporaryDirectory(prefix="dgft-bench-clients-") as tmp:
         clients_file = Path(tmp) / "clients.csv"
         records = write_client_file(clients_file, args.clients)
@@ -472,25 +483,29 @@ def main() -> None:
                     f"{run.submitted}/{args.clients} submitted (exit {run.exit_code})",
                     flush=True,
                 )
-                if args.watched:
-                    seen = run_once(
-                        records,
-                        clients_file,
-                        latency,
-                        concurrency,
-                        full_browser=args.full_browser,
-                        watched=True,
-                    )
-                    watched.append(seen)
+                for pair in range(args.pairs if args.watched else 0):
+                    # alternate which goes first, so a drift in the machine's load is shared
+                    plain = run if pair == 0 else None
+                    order = ("watched", "plain") if pair % 2 else ("plain", "watched")
+                    seen = None
+                    for kind in order:
+                        level = (records, clients_file, latency, concurrency)
+                        if kind == "plain" and plain is None:
+                            plain = run_once(*level, full_browser=args.full_browser)
+                        elif kind == "watched":
+                            seen = run_once(*level, full_browser=args.full_browser, watched=True)
+                    assert plain is not None and seen is not None
+                    watched.append((plain, seen))
                     print(
-                        f"  latency {latency:>4} ms, concurrency {concurrency}, watched: "
-                        f"{seen.wall_s:6.1f} s, {seen.live_events} live updates, "
-                        f"{seen.submitted}/{args.clients} submitted (exit {seen.exit_code})",
+                        f"  latency {latency:>4} ms, concurrency {concurrency}, pair {pair + 1}: "
+                        f"plain {plain.wall_s:6.1f} s, watched {seen.wall_s:6.1f} s "
+                        f"({seen.live_events} live updates, {seen.submitted}/{args.clients} "
+                        f"submitted, exit {seen.exit_code})",
                         flush=True,
                     )
     print_table(runs, args.clients)
     if watched:
-        print_watched(runs, watched)
+        print_watched(watched)
 
 
 if __name__ == "__main__":
