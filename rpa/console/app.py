@@ -75,7 +75,17 @@ def _console_routes() -> list[BaseRoute]:
 
     # C's pages, before batches': /batches/new is not a batch id
     mine = [*start.routes, *replay.routes, *clients.routes, *reports.routes]
-    return [*auth.routes, *mine, *batches.routes, *jobs.routes, *challenges.routes, *api.routes]
+    from rpa.console.pages import audit_trail
+
+    return [
+        *auth.routes,
+        *mine,
+        *batches.routes,
+        *jobs.routes,
+        *challenges.routes,
+        *api.routes,
+        *audit_trail.routes,
+    ]
 
 
 def _relay_routes() -> list[BaseRoute]:

@@ -138,16 +138,24 @@ class People:
             return int(cursor.lastrowid or 0)
 
     def audit(
-        self, *, target: str | None = None, action: str | None = None, limit: int = 100
+        self,
+        *,
+        target: str | None = None,
+        action: str | None = None,
+        who: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
     ) -> list[AuditRow]:
-        """Audit rows, newest first; only those of ``target`` / ``action`` when given."""
+        """Audit rows, newest first; only those of ``target`` / ``action`` / ``who`` when
+        given."""
         where, params = [], []
-        for column, value in (("target", target), ("action", action)):
+        for column, value in (("target", target), ("action", action), ("who", who)):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
         sql = "SELECT * FROM audit" + (" WHERE " + " AND ".join(where) if where else "")
-        rows = self.journal._read(sql + f" ORDER BY id DESC LIMIT {int(limit)}", tuple(params))
+        sql += f" ORDER BY id DESC LIMIT {int(limit)} OFFSET {int(offset)}"
+        rows = self.journal._read(sql, tuple(params))
         out = []
         for r in rows:
             try:

@@ -187,3 +187,23 @@ def _hash(password: str) -> str:
     from rpa.console.auth import hash_password
 
     return hash_password(password)
+
+
+def test_an_admin_reads_the_audit_trail_and_others_are_refused(
+    page: Page, console: ConsoleServer
+) -> None:
+    sign_in(page, console, "viewer")  # audited: signed-in
+    page.context.clear_cookies()
+    sign_in(page, console, "admin")
+    page.get_by_role("link", name="Audit").click()
+    expect(page.get_by_role("heading", name="Audit", level=1)).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text="vera")).not_to_have_count(0)
+    page.get_by_label("Who").fill("vera")
+    page.get_by_role("button", name="Show").click()
+    rows = page.get_by_role("row")
+    expect(rows.filter(has_text="ada")).to_have_count(0)
+    expect(rows.filter(has_text="signed in").first).to_be_visible()
+    for role in ("viewer", "operator"):
+        client, _ = console.http(role)
+        with client:
+            assert client.get("/audit").status_code == 403
