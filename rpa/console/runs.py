@@ -155,6 +155,27 @@ def _absolute(ref: SecretRef, base: Path | None) -> str:
     return str(ref)
 
 
+def replay_text(
+    record: ClientRecord, secrets: Mapping[str, str | None], *, base_dir: Path | None
+) -> str:
+    """``record`` (its fields already corrected) with ``secrets`` (field → reference text,
+    None: none) as a one-client YAML client file. Only references are written: the caller
+    refuses a value given in clear."""
+    data: dict[str, Any] = record.model_dump(mode="json", exclude_none=True)
+    for field in SECRET_FIELDS:
+        data.pop(field, None)
+        text = secrets.get(field)
+        if text:
+            data[field] = _absolute(SecretRef.parse(text), base_dir)
+    return "# written by the console for a replay: secret references only\n" + yaml.safe_dump(
+        {"clients": [data]}, allow_unicode=True, sort_keys=False
+    )
+
+
+def replays_dir(settings: Settings) -> Path:
+    return settings.data_dir / "console" / "replays"
+
+
 def replay_file(
     settings: Settings,
     record: ClientRecord,
@@ -163,23 +184,12 @@ def replay_file(
     base_dir: Path | None,
     name: str,
 ) -> Path:
-    """Write ``record`` (its fields already corrected) with ``secrets`` (field → reference
-    text, None: none) as a one-client YAML file for ``rpa replay --clients``. Only
-    references are written: the caller refuses a value given in clear."""
-    data: dict[str, Any] = record.model_dump(mode="json", exclude_none=True)
-    for field in SECRET_FIELDS:
-        data.pop(field, None)
-        text = secrets.get(field)
-        if text:
-            data[field] = _absolute(SecretRef.parse(text), base_dir)
-    folder = settings.data_dir / "console" / "replays"
+    """``replay_text`` written as ``<data>/console/replays/<name>.yaml`` (0600) for
+    ``rpa replay --clients``."""
+    folder = replays_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.yaml"
-    path.write_text(
-        "# written by the console for a replay: secret references only\n"
-        + yaml.safe_dump({"clients": [data]}, allow_unicode=True, sort_keys=False),
-        encoding="utf-8",
-    )
+    path.write_text(replay_text(record, secrets, base_dir=base_dir), encoding="utf-8")
     path.chmod(0o600)
     return path
 

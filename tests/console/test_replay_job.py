@@ -91,6 +91,12 @@ def test_a_failed_job_is_replayed_after_its_pin_reference_is_fixed(
     replays = page.get_by_role("table", name="Replays of this job")
     expect(replays).to_contain_text("Would renew (check mode)")
     expect(page.get_by_label("DSC PIN reference")).to_have_value("env:DEMO_DSC_PIN")
+    step = page.get_by_label("Start from step")
+    expect(step).to_have_value("1")  # as the check-mode run had it
+    step.select_option(label="The beginning")  # not what the check-mode run did: refused
+    page.get_by_role("button", name="Run for real").click()
+    expect(page.get_by_role("alert")).to_contain_text("run in check mode again first")
+    page.get_by_label("Start from step").select_option(label="Annual update")
     page.get_by_role("button", name="Run for real").click()
     real = _finished(
         console, lambda jobs: [j for j in jobs if j.replay_of == failed.id and not j.check_mode]

@@ -33,6 +33,7 @@ from rpa.console.deps import journal, settings
 from rpa.console.render import render
 from rpa.errors import JournalError, RpaError
 from rpa.journal import JobRow, Journal
+from rpa.journal.people import People
 from rpa.records import SECRET_FIELDS, ClientRecord, check_record
 from rpa.secrets import SecretRef
 
@@ -86,7 +87,7 @@ def _last_corrected(request: Request, job: JobRow, base_dir: Path | None) -> Cli
     """The client as the newest replay of ``job`` from the console ran it (the form starts
     from there: the check-mode run's corrections are the real run's), or None. Read as the
     replay read it: its documents where the batch's client file has them."""
-    folder = settings(request).data_dir / "console" / "replays"
+    folder = runs.replays_dir(settings(request))
     files = sorted(folder.glob(f"{job.id}-*.yaml"), key=lambda p: p.stat().st_mtime)
     if not files:
         return None
@@ -96,6 +97,29 @@ def _last_corrected(request: Request, job: JobRow, base_dir: Path | None) -> Cli
         return None
     record, _ = check_record(data, base_dir=base_dir)
     return record if record is not None and record.iec == job.client else None
+
+
+def _last_step(request: Request, job: JobRow) -> str | None:
+    """The step the newest console replay of ``job`` started from ("" the beginning), or
+    None when there was none."""
+    rows = People(journal(request)).audit(target=job.id, action="job.replay", limit=1)
+    return str(rows[0].detail.get("from_step") or "") if rows else None
+
+
+def _checked(request: Request, job: JobRow) -> tuple[str, str | None] | None:
+    """The client file and the step of the newest check-mode replay of ``job`` from the
+    console that ended well (a real run must be that run), or None."""
+    replays = _replays(journal(request), job)
+    good = {r.id for r in replays if r.check_mode and r.status in GOOD_CHECK}
+    for row in People(journal(request)).audit(target=job.id, action="job.replay"):
+        if row.detail.get("check") and row.detail.get("replay") in good:
+            name = str(row.detail.get("file") or "")
+            path = runs.replays_dir(settings(request)) / name
+            if not name or path.name != name or not path.is_file():
+                return None
+            step = row.detail.get("from_step")
+            return path.read_text(encoding="utf-8"), str(step) if step else None
+    return None
 
 
 def _replays(journal_: Journal, job: JobRow) -> list[JobRow]:
@@ -151,6 +175,7 @@ def _context(
         "secret_fields": secret_fields,
         "steps": playbook_steps(settings(request), job.playbook),
         "replays": list(reversed(replays)),
+        "last_step": _last_step(request, job),
         "checked": checked,
         **extra,
     }
@@ -225,6 +250,13 @@ async def replay(request: Request) -> Response:
         with_refs = {**data, **{k: v for k, v in secrets.items() if v}}
         corrected, errors = check_record(with_refs, base_dir=base_dir)
         problems.extend(str(e) for e in errors)
+    if corrected is not None and not problems and not check:
+        text = runs.replay_text(corrected, secrets, base_dir=base_dir)
+        if _checked(request, job) != (text, from_step):
+            problems.append(
+                "The details or the step are not those of the check-mode run that ended "
+                "well: run in check mode again first."
+            )
     if problems or corrected is None:
         context = _context(request, job, record, base_dir, why, problems=problems)
         for field in context["fields"]:  # keep what was typed (plain fields only)
@@ -249,6 +281,7 @@ async def replay(request: Request) -> Response:
             "check": check,
             "from_step": from_step,
             "changed": sorted(changed),
+            "file": path.name,
         },
     )
     return RedirectResponse(f"/jobs/{job.id}/replay", 303)
