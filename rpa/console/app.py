@@ -8,6 +8,7 @@ relay pages alone, for a listener of its own (``rpa serve --relay-port``).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -144,5 +145,6 @@ def create_app(
     app.state.people = People(journal)
     app.state.throttle = throttle or Throttle()
     app.state.relay_only = relay_only
+    app.state.closing = threading.Event()  # set when the server stops: live streams end
     app.add_middleware(SecurityHeaders)
     return app

@@ -20,6 +20,8 @@ from typing import Any
 
 from rpa.journal.challenge_store import HEARTBEAT_EVERY_S, clear_heartbeat, write_heartbeat
 
+GRACE_S = 3  # seconds open requests get when the console stops
+
 
 @dataclass(frozen=True)
 class Listener:
@@ -59,8 +61,18 @@ def run(
     """Serve every listener until one stops (Ctrl-C stops them all)."""
     import uvicorn
 
+    class Server(uvicorn.Server):
+        """Tells the app it is stopping (``app.state.closing``) before waiting for open
+        requests, so live views end their streams at once."""
+
+        async def shutdown(self, sockets: Any = None) -> None:
+            closing = getattr(getattr(self.config.app, "state", None), "closing", None)
+            if closing is not None:
+                closing.set()
+            await super().shutdown(sockets)
+
     servers = [
-        uvicorn.Server(
+        Server(
             uvicorn.Config(
                 listener.app,
                 host=listener.host,
@@ -68,6 +80,8 @@ def run(
                 log_level="warning",
                 ssl_certfile=ssl_certfile,
                 ssl_keyfile=ssl_keyfile,
+                # open requests get this long to end when the console stops
+                timeout_graceful_shutdown=GRACE_S,
             )
         )
         for listener in listeners

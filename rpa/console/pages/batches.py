@@ -130,7 +130,8 @@ async def batch_events(request: Request) -> Response:
         seen_data, seen_batch, quiet = -1, None, 0
         deadline = asyncio.get_running_loop().time() + LIVE_MAX_S
         yield "retry: 3000\n\n"
-        while asyncio.get_running_loop().time() < deadline:
+        closing = request.app.state.closing
+        while asyncio.get_running_loop().time() < deadline and not closing.is_set():
             mark = overview.change_mark(j)
             if mark != seen_data:
                 seen_data = mark
