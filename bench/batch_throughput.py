@@ -28,6 +28,12 @@ The agent's headless runs use Chromium's headless shell where one is installed;
 ``--full-browser`` runs them in the full browser instead (``RPA_HEADLESS_SHELL=false``), the
 baseline the headless shell is compared against in ``docs/performance.md``.
 
+``--watched``: each run is made twice, plain and watched: the office console (``rpa serve``)
+serving the same data folder and a signed-in client subscribed to the batch's live view
+(server-sent events, as a browser's page is) for the whole batch; printed side by side
+with the ratio of their wall times (the live view should add no measurable cost) and the
+console's own CPU seconds.
+
 Targets: with 300 ms latency, concurrency 8 at least 6x concurrency 1; at most 60 MB per
 extra context. It prints; it does not assert.
 """
@@ -38,6 +44,7 @@ import argparse
 import contextlib
 import itertools
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -185,6 +192,91 @@ class Run:
     exit_code: int
     peak_tree_mb: float | None = None
     cpu_s: dict[str, float] | None = None  # CPU seconds by process role (last samples)
+    watched: bool = False
+    live_events: int = 0  # updates the live view sent while watched
+    console_cpu_s: float = 0.0
+
+
+class Watcher:
+    """The console over a data folder (``rpa serve`` in a process of its own) and a client
+    signed in to it that follows the newest batch's live view until it ends."""
+
+    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
+        from demo.portal import free_port
+        from rpa.console.auth import hash_password
+        from rpa.journal import Journal
+        from rpa.journal.people import People
+
+        journal = Journal(data_dir / "journal.sqlite3")
+        self.password = "bench-watcher-password"
+        People(journal).put_user("bench", "viewer", hash_password(self.password))
+        journal.close()
+        self.url = f"http://127.0.0.1:{free_port()}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "rpa", "serve", "--port", self.url.rsplit(":", 1)[1]],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.events = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> Watcher:
+        import httpx
+
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(self.url + "/login", timeout=1).status_code == 200:
+                    break
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("the console did not start")
+            time.sleep(0.2)
+        self._thread.start()
+        return self
+
+    def _watch(self) -> None:
+        import re
+
+        import httpx
+
+        with httpx.Client(base_url=self.url, timeout=30) as client:
+            page = client.get("/login").text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+            form = {"username": "bench", "password": self.password, "next": "/batches"}
+            client.post("/login", data={**form, "csrf_token": token[1] if token else ""})
+            batch = None
+            while batch is None and not self._stop.is_set():
+                found = re.search(
+                    r'href="/batches/(b[0-9]{8}-[0-9a-f]+)"', client.get("/batches").text
+                )
+                batch = found[1] if found else None
+                self._stop.wait(0.2)
+            if batch is None:
+                return
+            with client.stream("GET", f"/batches/{batch}/events", timeout=None) as stream:
+                for line in stream.iter_lines():
+                    if line == "event: update":
+                        self.events += 1
+                    if line == "event: done" or self._stop.is_set():
+                        return
+
+    def cpu_s(self) -> float:
+        with contextlib.suppress(psutil.Error):
+            times = psutil.Process(self.process.pid).cpu_times()
+            return float(times.user + times.system)
+        return 0.0
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
 
 
 def run_once(
@@ -194,10 +286,12 @@ def run_once(
     concurrency: int,
     *,
     full_browser: bool = False,
+    watched: bool = False,
 ) -> Run:
     with (
         mock_portal() as portal,
         tempfile.TemporaryDirectory(prefix="dgft-bench-data-") as data_dir,
+        contextlib.ExitStack() as stack,
     ):
         portal.seed_due(records, latency_ms=latency_ms)
         command = [
@@ -213,6 +307,7 @@ def run_once(
         ]
         env = agent_env(portal, Path(data_dir), concurrency)
         env["RPA_HEADLESS_SHELL"] = "false" if full_browser else "true"
+        watcher = stack.enter_context(Watcher(Path(data_dir), env)) if watched else None
         cgroup = MemoryCgroup()
         started = time.perf_counter()
         batch = subprocess.Popen(
@@ -226,6 +321,7 @@ def run_once(
         with PeakSampler(batch.pid) as sampler:
             _, stderr = batch.communicate()
         wall_s = time.perf_counter() - started
+        console_cpu_s = watcher.cpu_s() if watcher else 0.0
         tree = cgroup.peak()
         cgroup.remove()
         if batch.returncode != 0:
@@ -240,6 +336,31 @@ def run_once(
             batch.returncode,
             tree / 2**20 if tree is not None else None,
             sampler.cpu_by_role(),
+            watched,
+            watcher.events if watcher else 0,
+            console_cpu_s,
+        )
+
+
+def print_watched(pairs: list[tuple[Run, Run]]) -> None:
+    """Each run beside the same run with the console watching it, their ratio, and the
+    median ratio per level."""
+    print()
+    print("With the console serving the data folder and a client on the batch's live view:")
+    print(
+        f"{'latency':>8} {'conc':>5} {'plain s':>8} {'watched s':>10} {'ratio':>6} "
+        f"{'live updates':>13} {'console CPU s':>14}"
+    )
+    for p, w in pairs:
+        print(
+            f"{p.latency_ms:>6}ms {p.concurrency:>5} {p.wall_s:8.1f} {w.wall_s:10.1f} "
+            f"{w.wall_s / p.wall_s:6.2f} {w.live_events:>13} {w.console_cpu_s:14.2f}"
+        )
+    for level in sorted({(p.latency_ms, p.concurrency) for p, _ in pairs}):
+        ratios = [w.wall_s / p.wall_s for p, w in pairs if (p.latency_ms, p.concurrency) == level]
+        print(
+            f"latency {level[0]} ms, concurrency {level[1]}: watched/plain, median of "
+            f"{len(ratios)} pairs: {statistics.median(ratios):.2f}"
         )
 
 
@@ -319,6 +440,14 @@ def main() -> None:
     parser.add_argument(
         "--full-browser", action="store_true", help="the full Chromium, not its headless shell"
     )
+    parser.add_argument(
+        "--watched",
+        action="store_true",
+        help="each run also with the console serving and a client on the live view",
+    )
+    parser.add_argument(
+        "--pairs", type=int, default=1, help="with --watched: plain/watched pairs per level"
+    )
     args = parser.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
     latencies = [int(x) for x in args.latency.split(",")]
@@ -333,6 +462,7 @@ def main() -> None:
     browser = resolve_browser(None, headless=True, prefer_shell=not args.full_browser)
     print(f"browser: {browser.executable} ({browser.reason})")
     runs: list[Run] = []
+    watched: list[tuple[Run, Run]] = []
     with tempfile.TemporaryDirectory(prefix="dgft-bench-clients-") as tmp:
         clients_file = Path(tmp) / "clients.csv"
         records = write_client_file(clients_file, args.clients)
@@ -353,7 +483,29 @@ def main() -> None:
                     f"{run.submitted}/{args.clients} submitted (exit {run.exit_code})",
                     flush=True,
                 )
+                for pair in range(args.pairs if args.watched else 0):
+                    # alternate which goes first, so a drift in the machine's load is shared
+                    plain = run if pair == 0 else None
+                    order = ("watched", "plain") if pair % 2 else ("plain", "watched")
+                    seen = None
+                    for kind in order:
+                        level = (records, clients_file, latency, concurrency)
+                        if kind == "plain" and plain is None:
+                            plain = run_once(*level, full_browser=args.full_browser)
+                        elif kind == "watched":
+                            seen = run_once(*level, full_browser=args.full_browser, watched=True)
+                    assert plain is not None and seen is not None
+                    watched.append((plain, seen))
+                    print(
+                        f"  latency {latency:>4} ms, concurrency {concurrency}, pair {pair + 1}: "
+                        f"plain {plain.wall_s:6.1f} s, watched {seen.wall_s:6.1f} s "
+                        f"({seen.live_events} live updates, {seen.submitted}/{args.clients} "
+                        f"submitted, exit {seen.exit_code})",
+                        flush=True,
+                    )
     print_table(runs, args.clients)
+    if watched:
+        print_watched(watched)
 
 
 if __name__ == "__main__":

@@ -4,17 +4,31 @@ Starts the mock portal in test mode on free ports, seeds it from ``examples/clie
 with each client in a varied state, sets the portal's clock inside the annual window,
 runs ``rpa batch examples/clients.csv --playbook renew`` with the mock's OTP and captcha
 providers, writes the HTML report, prints where everything is, and stops the portal.
+
+``--console``: the office console (``rpa serve``) runs over the demo's data folder too; the
+demo prints its URL and a demo login (an operator, with a new random password each time,
+printed once), and the batch sends its OTPs and captchas to the console
+(``RPA_CHALLENGES=console``), so a person watches the batch and answers them in a browser
+(the OTPs the mock portal "sends" are listed at its ``/__mock__/outbox``). After the batch
+the console stays up until Enter is pressed (at once when stdin is not a terminal).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import secrets
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from demo.portal import PortalDidNotStart, agent_env, mock_portal
+import httpx
+
+from demo.portal import PortalDidNotStart, agent_env, free_port, mock_portal
 from demo.seeding import PORTAL_NOW, SCENARIOS
 from rpa.clientfile import load_clients
 
@@ -39,6 +53,11 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--output", default="live", choices=["live", "json", "quiet"])
     parser.add_argument("--headed", action="store_true", help="watch the browser work")
+    parser.add_argument(
+        "--console",
+        action="store_true",
+        help="run the office console too; answer the OTPs and captchas in a browser",
+    )
     args = parser.parse_args()
 
     loaded = load_clients(CLIENTS)
@@ -55,11 +74,96 @@ def main() -> int:
                     f"  {record.iec}  {record.firm_name[:38]:38}  {record.sign_with:8} "
                     f"{SCENARIOS[scenario]}"
                 )
-            code = run_batch(agent_env(portal, args.data_dir, args.concurrency), args)
+            env = agent_env(portal, args.data_dir, args.concurrency)
+            if not args.console:
+                code = run_batch(env, args)
+            else:
+                env["RPA_CHALLENGES"] = "console"
+                with office_console(env, workdir) as url:
+                    env["RPA_CONSOLE_URL"] = url
+                    print(f"OTPs the mock portal sends: {portal.url}/__mock__/outbox")
+                    code = run_batch(env, args)
+                    wait_for_enter(url)
     except PortalDidNotStart as exc:
         raise SystemExit(f"{exc} (its log: {workdir / 'portal.log'})") from exc
     print("mock portal stopped")
     return code
+
+
+@contextmanager
+def office_console(env: dict[str, str], workdir: Path) -> Iterator[str]:
+    """``rpa serve`` over the demo's data folder on a free port, with a demo operator;
+    prints the URL and the login; yields the URL; stops the console on exit."""
+    user, password = "demo", secrets.token_urlsafe(12)
+    added = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rpa",
+            "users",
+            "add",
+            user,
+            "--role",
+            "operator",
+            "--password-stdin",
+        ],
+        input=password + "\n",
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if added.returncode != 0:
+        raise SystemExit(f"could not add the demo user: {added.stderr.strip()}")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    with (workdir / "console.log").open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rpa", "serve", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+    try:
+        _wait_for(url + "login", process)
+        print(f"\nconsole: {url}")
+        print(f"  sign in as {user} with the password {password}  (shown only now)")
+        print(f"  answer the OTPs and captchas at {url}challenges\n")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        print("console stopped")
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if process.poll() is not None:
+            raise SystemExit(f"the console exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the console did not answer at {url}")
+        time.sleep(0.2)
+
+
+def wait_for_enter(url: str) -> None:
+    """Keep the console up for a look at the results, until Enter (a terminal only)."""
+    if not sys.stdin.isatty() or os.environ.get("CI"):
+        return
+    print(f"\nThe console stays up at {url} : press Enter to stop it and the portal.")
+    with suppress(EOFError, KeyboardInterrupt):
+        input()
 
 
 def run_batch(env: dict[str, str], args: argparse.Namespace) -> int:

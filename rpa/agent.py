@@ -33,6 +33,7 @@ from loguru import logger
 
 from rpa.batch import BatchJob, JobEnd
 from rpa.challenges.base import Prompter, Providers
+from rpa.challenges.console import ConsoleChallenges
 from rpa.challenges.inbox import Inbox
 from rpa.challenges.providers import (
     MockPortalApi,
@@ -71,13 +72,19 @@ def build_providers(
     inbox = Inbox(settings.data_dir / "inbox")
     terminal = TerminalPrompt(prompter, inbox=inbox)
     api = MockPortalApi(mock_api_root(settings.portal_url, settings.mock_api_url))
+    # a flag names one kind's provider; RPA_CHALLENGES both; else RPA_OTP/CAPTCHA_PROVIDER
+    otp_name = otp_provider or settings.challenges or settings.otp_provider
+    captcha_name = captcha_provider or settings.challenges or settings.captcha_provider
+    console = (
+        ConsoleChallenges(settings, inbox=inbox) if "console" in (otp_name, captcha_name) else None
+    )
     return Providers(
-        otp=make_otp_provider(
-            otp_provider or settings.otp_provider, inbox=inbox, terminal=terminal, api=api
-        ),
-        captcha=make_captcha_provider(
-            captcha_provider or settings.captcha_provider, inbox=inbox, terminal=terminal, api=api
-        ),
+        otp=console
+        if otp_name == "console"
+        else make_otp_provider(otp_name, inbox=inbox, terminal=terminal, api=api),
+        captcha=console
+        if captcha_name == "console"
+        else make_captcha_provider(captcha_name, inbox=inbox, terminal=terminal, api=api),
         signers={"dsc": DscSigner(), "aadhaar": AadhaarSigner()},
     )
 
@@ -178,6 +185,9 @@ class Agent:
         except LeaseHeldError as busy:
             return self._refuse(job_id, str(busy), CLIENT_BUSY)
         keeper = asyncio.ensure_future(self._keep_lease(record.iec, holder))
+        for provider in {self.providers.otp, self.providers.captcha}:
+            if isinstance(provider, ConsoleChallenges):  # the console shows whose job it is
+                provider.note_client(job_id, record)
         try:
             unconfirmed = self._unconfirmed(job_id, playbook, record.iec)
             if unconfirmed and (unsafe := unguarded_submit_steps(playbook.steps)):

@@ -77,6 +77,33 @@ class Settings(BaseSettings):
     )
     otp_provider: str = Field("prompt", description="prompt | queue | mock-outbox")
     captcha_provider: str = Field("prompt", description="prompt | queue | mock")
+    challenges: str | None = Field(
+        None,
+        description="Where every OTP and captcha goes: console (the office console's "
+        "inbox, `rpa serve`) | prompt | queue; overrides RPA_OTP_PROVIDER and "
+        "RPA_CAPTCHA_PROVIDER (unset: they decide, prompt by default)",
+    )
+    relay_url: str | None = Field(
+        None,
+        description="Public address of the OTP relay pages (behind the office's reverse "
+        "proxy), used in the links sent to clients (unset: the console's own address)",
+    )
+    relay_webhook_url: SecretStr | None = Field(
+        None,
+        description="URL that gets each OTP relay link as a JSON POST, for an SMS or "
+        "WhatsApp gateway (unset: links go by email only)",
+    )
+    console_url: str | None = Field(
+        None,
+        description="The office console's address as people reach it (e.g. "
+        "https://rpa.office.example): reports link certificates to its download "
+        "(unset: reports name the certificate file and its SHA-256 only)",
+    )
+    clients_file: Path | None = Field(
+        None,
+        description="The office's client file the console's Clients page plans renewals "
+        "from (unset: the client file of the newest batch that can still be read)",
+    )
     challenge_timeout_s: float = Field(
         600.0, gt=0, description="How long a queued OTP/captcha waits for a person"
     )
@@ -116,6 +143,16 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("challenges")
+    @classmethod
+    def _known_challenges(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        choice = value.strip().lower()
+        if choice not in ("console", "prompt", "queue"):
+            raise ValueError(f"unknown challenges setting {value!r}: console, prompt or queue")
+        return choice
 
     @field_validator("log_level")
     @classmethod

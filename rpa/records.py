@@ -129,6 +129,19 @@ class ClientRecord(RecordModel):
     )
     changes: Changes | None = None
     documents: Documents | None = None
+    otp_relay: Literal["email", "sms", "none"] | None = Field(
+        None,
+        description="With RPA_CHALLENGES=console: send the client a one-time link to type "
+        "an OTP the portal sent them, by email or sms (the relay webhook) (unset: an "
+        "operator answers, or sends the link from the console)",
+    )
+
+    @field_validator("otp_relay", mode="before")
+    @classmethod
+    def _otp_relay(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().lower() or None
+        return value
 
     @field_validator("iec", mode="before")
     @classmethod

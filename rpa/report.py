@@ -1,7 +1,14 @@
-"""Batch reports: HTML (one self-contained file), CSV and JSON, from the journal.
+"""Batch reports: HTML (one self-contained file), XLSX, CSV and JSON, from the journal.
 
-Per client: the outcome, acknowledgement number, certificate path and SHA-256, duration,
-and the error with its screenshot (embedded in the HTML). Totals and a chart of outcomes.
+Per client: the firm's name, the outcome (as the journal has it and in plain words, e.g.
+"Renewed", "Failed: the DSC has expired"), acknowledgement number, application status,
+certificate file name and SHA-256, start and end in IST, duration, and the error with its
+screenshot (embedded in the HTML when small). Totals and a chart of outcomes. The reports
+are for managers, who get them by mail: no ``file://`` link (it breaks once mailed); the
+certificate is named with its SHA-256, and linked to the console's download when a console
+URL is set (``RPA_CONSOLE_URL``). Firm names come from the batch's client file when it can
+still be read (or from ``firms``). The XLSX writes every cell as text (an IEC's leading zero
+survives) through the same formula neutralising as the CSV.
 Rows of the client file that were not run (refused as bad, or duplicates: the batch's
 ``not_run`` option) are lines too, outcome ``not-run`` with their row and reason, and count
 in the totals.
@@ -13,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import io
 import json
 import re
@@ -20,10 +28,14 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from rpa.console.words import ist, outcome_words
 from rpa.events import Outcome
 from rpa.journal import BatchRow, JobRow, Journal
+
+if TYPE_CHECKING:
+    from jinja2 import Template
 
 NOT_RUN = "not-run"  # a row of the client file refused before the batch (bad or duplicate)
 OUTCOME_ORDER = [o.value for o in Outcome] + ["pending", "running", NOT_RUN]
@@ -38,7 +50,7 @@ OUTCOME_COLOURS = {
     "running": "#00838f",
     NOT_RUN: "#5d4037",
 }
-MAX_EMBEDDED_SCREENSHOT = 3 * 1024 * 1024
+MAX_EMBEDDED_SCREENSHOT = 512 * 1024  # a mailed report stays small: bigger ones are left out
 NOT_RUN_OPTION = "not_run"  # the batch option listing them: [{row, client, reason, duplicate}]
 
 
@@ -46,6 +58,7 @@ class ReportFormat(StrEnum):
     HTML = "html"
     CSV = "csv"
     JSON = "json"
+    XLSX = "xlsx"
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,15 @@ class ReportLine:
     error_code: str | None
     error_step: str | None
     screenshot: str | None
+    # for managers (after the fields above, so older readers of the CSV keep working)
+    firm_name: str | None = None
+    playbook: str | None = None
+    outcome_text: str = ""  # plain words: "Renewed", "Failed: the DSC has expired"
+    started_ist: str = ""
+    finished_ist: str = ""
+    application_status: str | None = None
+    certificate_name: str | None = None
+    certificate_url: str | None = None  # the console's download, when RPA_CONSOLE_URL is set
 
 
 @dataclass(frozen=True)
@@ -80,8 +102,26 @@ def _str_or_none(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-def _line(journal: Journal, job: JobRow) -> ReportLine:
-    screenshots = [path for kind, path in journal.artifacts(job.id) if kind == "screenshot"]
+def certificate_url(console_url: str | None, job_id: str | None) -> str | None:
+    """The console's download of a job's certificate (A's job page serves it)."""
+    if not console_url or not job_id:
+        return None
+    return f"{console_url.rstrip('/')}/jobs/{job_id}/certificate"
+
+
+def _line(
+    journal: Journal,
+    job: JobRow,
+    firms: dict[str, str],
+    console_url: str | None,
+    waiting: dict[str, str],
+) -> ReportLine:
+    screenshots = (  # shown only beside an error: a successful job's are not read
+        [path for kind, path in journal.artifacts(job.id) if kind == "screenshot"]
+        if job.error
+        else []
+    )
+    certificate = _str_or_none(job.result.get("certificate_path"))
     return ReportLine(
         job_id=job.id,
         client=job.client,
@@ -96,42 +136,95 @@ def _line(journal: Journal, job: JobRow) -> ReportLine:
         error_code=job.error_code,
         error_step=job.error_step,
         screenshot=screenshots[-1] if screenshots and job.error else None,
+        firm_name=firms.get(job.client or "") or _str_or_none(job.result.get("firm_name")),
+        playbook=job.playbook,
+        outcome_text=outcome_words(
+            job.status,
+            code=job.error_code,
+            kind=job.error_kind,
+            playbook=job.playbook,
+            waiting=waiting.get(job.id),
+        ),
+        started_ist=ist(job.started_at or job.created_at),
+        finished_ist=ist(job.finished_at),
+        application_status=_str_or_none(job.result.get("application_status")),
+        certificate_name=Path(certificate).name if certificate else None,
+        certificate_url=certificate_url(console_url, job.id) if certificate else None,
     )
 
 
-def _not_run_line(entry: Any) -> ReportLine | None:
+def _not_run_line(entry: Any, firms: dict[str, str]) -> ReportLine | None:
     """A row the batch refused, as the batch's options record it (``not_run``)."""
     if not isinstance(entry, dict):
         return None
     row = entry.get("row")
     duplicate = bool(entry.get("duplicate"))
+    client = _str_or_none(entry.get("client"))
+    reason = _str_or_none(entry.get("reason")) or "refused by the client-file check"
     return ReportLine(
         job_id=None,
-        client=_str_or_none(entry.get("client")),
+        client=client,
         row=row if isinstance(row, int) else None,
         outcome=NOT_RUN,
         ack_number=None,
         certificate_path=None,
         certificate_sha256=None,
         duration_s=None,
-        error=_str_or_none(entry.get("reason")) or "refused by the client-file check",
+        error=reason,
         error_kind="client-file",
         error_code="DUPLICATE_ROW" if duplicate else "BAD_ROW",
         error_step=None,
         screenshot=None,
+        firm_name=firms.get(client or ""),
+        outcome_text=outcome_words(NOT_RUN, reason=reason),
     )
 
 
-def build_report(journal: Journal, batch_id: str) -> Report:
+def firm_names(source: str | None) -> dict[str, str]:
+    """IEC → firm name from a batch's client file, when it can still be read (else {});
+    read again only when the file changed."""
+    if not source:
+        return {}
+    from rpa.clientfile import load_clients
+    from rpa.errors import RpaError
+
+    try:
+        stat = Path(source).stat()
+        key = (source, stat.st_mtime_ns, stat.st_size)
+        cached = _FIRMS.get(source)
+        if cached is None or cached[0] != key:
+            loaded = load_clients(source)
+            cached = (key, {record.iec: str(record.firm_name) for _, record in loaded.records})
+            _FIRMS[source] = cached
+    except (RpaError, OSError, ValueError):
+        return {}
+    return dict(cached[1])
+
+
+_FIRMS: dict[str, tuple[tuple[str, int, int], dict[str, str]]] = {}
+
+
+def build_report(
+    journal: Journal,
+    batch_id: str,
+    *,
+    firms: dict[str, str] | None = None,
+    console_url: str | None = None,
+) -> Report:
     """The report of ``batch_id``: the latest job per client (replays supersede), and the
-    rows not run, in the client file's row order."""
+    rows not run, in the client file's row order. ``firms`` (IEC → firm name) defaults to
+    the batch's client file's; ``console_url`` links certificates to the console."""
     batch = journal.batch(batch_id)
+    if firms is None:
+        firms = firm_names(batch.source)
     latest: dict[str, JobRow] = {}
     for job in journal.jobs(batch_id=batch_id):
         latest[job.client or job.id] = job
-    lines = [_line(journal, job) for job in latest.values()]
+    running = any(job.status == "running" for job in latest.values())
+    waiting = {c["job_id"]: c["kind"] for c in journal.waiting_challenges()} if running else {}
+    lines = [_line(journal, job, firms, console_url, waiting) for job in latest.values()]
     not_run = batch.options.get(NOT_RUN_OPTION) or []
-    lines.extend(line for line in map(_not_run_line, not_run) if line is not None)
+    lines.extend(line for entry in not_run if (line := _not_run_line(entry, firms)) is not None)
     lines.sort(key=lambda line: (line.row is None, line.row or 0))
     return Report(batch, lines)
 
@@ -168,6 +261,73 @@ def render_csv(report: Report) -> str:
     return buffer.getvalue()
 
 
+# The managers' columns (XLSX, and the HTML's table), in reading order: (title, field).
+MANAGER_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("IEC", "client"),
+    ("Firm", "firm_name"),
+    ("Outcome", "outcome_text"),
+    ("Acknowledgement", "ack_number"),
+    ("Application status", "application_status"),
+    ("Certificate", "certificate_name"),
+    ("Certificate SHA-256", "certificate_sha256"),
+    ("Certificate link", "certificate_url"),
+    ("Started (IST)", "started_ist"),
+    ("Ended (IST)", "finished_ist"),
+    ("Duration (s)", "duration_s"),
+    ("Row", "row"),
+    ("Error", "error"),
+    ("Error code", "error_code"),
+    ("Job", "job_id"),
+)
+
+
+def render_xlsx(report: Report) -> bytes:
+    """The report as an Excel workbook: a sheet of clients (every cell text, so an IEC's
+    leading zeros survive, neutralised like the CSV's) and a sheet of totals. Written in
+    openpyxl's write-only mode (a batch of thousands stays quick)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Clients")
+    sheet.freeze_panes = "A2"
+    for column, width in zip("ABCDEFGHIJKLMNO", (12, 30, 34, 22, 16, 24, 20, 30), strict=False):
+        sheet.column_dimensions[column].width = width
+    bold = Font(bold=True)
+
+    def heading(title: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        return cell
+
+    def iec(value: Any) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=None if value is None else str(csv_cell(str(value))))
+        cell.number_format = "@"  # text: an edit in Excel keeps 0123456789 as typed
+        return cell
+
+    sheet.append([heading(title) for title, _ in MANAGER_COLUMNS])
+    for line in report.lines:  # every value a string: a spreadsheet shows text as text
+        row: list[Any] = [iec(line.client)]
+        for _, name in MANAGER_COLUMNS[1:]:
+            value = getattr(line, name)
+            if name == "duration_s" and value is not None:
+                value = f"{value:.1f}"
+            row.append(None if value is None else str(csv_cell(str(value))))
+        sheet.append(row)
+    totals = book.create_sheet("Totals")
+    totals.append(["Batch", report.batch.id])
+    totals.append(["Playbook", report.batch.playbook])
+    totals.append(["Started (IST)", ist(report.batch.created_at)])
+    totals.append(["Ended (IST)", ist(report.batch.finished_at)])
+    totals.append(["Check mode", "yes" if report.batch.check_mode else "no"])
+    for name, count in report.totals.items():
+        totals.append([name, count])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def _embed_png(path: str | None) -> str | None:
     if not path:
         return None
@@ -192,20 +352,47 @@ def _chart(totals: dict[str, int]) -> list[dict[str, Any]]:
     ]
 
 
-def render_html(report: Report) -> str:
+@functools.cache
+def _template() -> Template:
+    """The HTML report's template, compiled once per process."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(
         loader=PackageLoader("rpa", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
     )
-    template = env.get_template("report.html.j2")
+    return env.get_template("report.html.j2")
+
+
+TOTAL_WORDS = {
+    "failed": "failed",
+    "needs-input": "need a person",
+    "interrupted": "stopped",
+    "pending": "waiting to start",
+    "running": "running",
+    NOT_RUN: "not run",
+}
+
+
+def total_words(name: str, playbook: str) -> str:
+    """A total's outcome in plain words, lower case ("renewed", "not run")."""
+    if name in TOTAL_WORDS:
+        return TOTAL_WORDS[name]
+    words = outcome_words(name, playbook=playbook)
+    return words[0].lower() + words[1:]
+
+
+def render_html(report: Report) -> str:
+    template = _template()
     lines = [
         {**asdict(line), "screenshot_data": _embed_png(line.screenshot)} for line in report.lines
     ]
     return template.render(
         batch=report.batch,
+        started_ist=ist(report.batch.created_at),
+        finished_ist=ist(report.batch.finished_at),
         totals=report.totals,
+        total_words={name: total_words(name, report.batch.playbook) for name in OUTCOME_ORDER},
         chart=_chart(report.totals),
         colours=OUTCOME_COLOURS,
         lines=lines,
@@ -219,7 +406,14 @@ RENDERERS = {
 }
 
 
+def render(report: Report, fmt: ReportFormat) -> bytes:
+    """The report in ``fmt``, as the bytes of its file."""
+    if fmt is ReportFormat.XLSX:
+        return render_xlsx(report)
+    return RENDERERS[fmt](report).encode("utf-8")
+
+
 def write_report(report: Report, fmt: ReportFormat, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(RENDERERS[fmt](report), encoding="utf-8")
+    out.write_bytes(render(report, fmt))
     return out

@@ -87,6 +87,14 @@ COMMANDS: dict[str, Command] = {
         "rpa.cli.playbooks",
         "Print the JSON Schema of the playbook language (for editors; see docs/playbooks.md).",
     ),
+    "serve": Command(
+        "rpa.cli.console",
+        "Run the office console: watch batches, answer challenges, replay failures.",
+    ),
+    "users": Command("rpa.cli.console", "People who may sign in to the console."),
+    "workers": Command(
+        "rpa.cli.workers", "Remote workers that may raise challenges through the console's API."
+    ),
 }
 
 

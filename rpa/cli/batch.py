@@ -272,6 +272,13 @@ def replay(
     job_id: Annotated[str, typer.Argument(help="The job to run again")],
     from_step: Annotated[str | None, typer.Option(help="Start at this step (id or name)")] = None,
     clients: Annotated[Path | None, typer.Option(help="Corrected client file")] = None,
+    check: Annotated[
+        bool | None,
+        typer.Option(
+            "--check/--no-check",
+            help="Stop before submitting, or run for real (default: as the job ran)",
+        ),
+    ] = None,
     headed: Annotated[bool, typer.Option("--headed", help="Show the browser")] = False,
     slow_mo: Annotated[int | None, typer.Option("--slow-mo", help="ms after each action")] = None,
     otp_provider: Annotated[str | None, typer.Option(help="prompt | queue | mock-outbox")] = None,
@@ -298,12 +305,13 @@ def replay(
     record = next((r for _, r in loaded.records if r.iec == old.client), None)
     if record is None:
         raise fail(f"{old.client} is not a valid client of {source}")
+    check_mode = old.check_mode if check is None else check
     new_id = agent.journal.add_job(
         old.playbook,
         client=old.client,
         batch_id=old.batch_id,
         row=old.row,
-        check_mode=old.check_mode,
+        check_mode=check_mode,
         replay_of=old.id,
     )
     playbook = agent.playbook(old.playbook)
@@ -318,7 +326,7 @@ def replay(
                 playbook,
                 record,
                 session,
-                check=old.check_mode,
+                check=check_mode,
                 from_step=from_step,
                 rerun=True,
             )

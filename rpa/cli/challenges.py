@@ -40,6 +40,7 @@ WHERE = {
     "prompt": "answer it at the terminal where the job runs",
     "mock-outbox": "the mock portal's outbox answers it",
     "mock": "the mock portal answers it",
+    "console": "answer it on the console's Challenges page (rpa serve)",
 }
 
 

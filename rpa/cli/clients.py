@@ -51,15 +51,27 @@ def check(
             typer.echo(json.dumps({"file": str(file), "readable": False, "error": str(exc)}))
             raise typer.Exit(EXIT_USAGE) from exc
         raise fail(str(exc)) from exc
-    errors = list(loaded.errors)
-    if secrets:
-        errors.extend(_secret_problems(loaded))
-        errors.sort(key=lambda e: e.row or 0)
+    errors = problems(loaded, secrets=secrets)
     if as_json:
         typer.echo(json.dumps(_as_json(loaded, errors), indent=2, ensure_ascii=False))
     else:
         _print(loaded, errors)
     raise typer.Exit(EXIT_FAILED if errors else EXIT_OK)
+
+
+def problems(loaded: ClientFile, *, secrets: bool = False) -> list[RecordError]:
+    """Every problem of a loaded client file, in row order; with ``secrets``, the secret
+    references that cannot be resolved too (values never shown)."""
+    errors = list(loaded.errors)
+    if secrets:
+        errors.extend(_secret_problems(loaded))
+        errors.sort(key=lambda e: e.row or 0)
+    return errors
+
+
+def verdict(loaded: ClientFile, *, secrets: bool = False) -> dict[str, Any]:
+    """The check's verdict as data, what ``--json`` prints (the console shows it too)."""
+    return _as_json(loaded, problems(loaded, secrets=secrets))
 
 
 def _secret_problems(loaded: ClientFile) -> list[RecordError]:

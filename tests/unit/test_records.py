@@ -194,7 +194,8 @@ def test_an_unknown_field_is_refused() -> None:
     assert only_problem(good(colour="blue")) == (
         "colour is not a known field (expected one of: iec, pan, firm_name, name_as_per_pan, "
         "dob, email, mobile, portal_user, portal_password, sign_with, dsc_token, dsc_cert, "
-        "dsc_pin, aadhaar, nature_of_concern, place, bank_accounts, changes, documents)"
+        "dsc_pin, aadhaar, nature_of_concern, place, bank_accounts, changes, documents, "
+        "otp_relay)"
     )
 
 
