@@ -1,0 +1,58 @@
+"""``rpa worker``: serve this PC's DSC tokens (and the shared queue) to an office's batches.
+
+Temporal is imported when the command runs, so ``rpa --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import Annotated
+
+import typer
+
+from rpa.cli.app import EXIT_FAILED, EXIT_OK, app, console, fail, state
+from rpa.cli.safe import shown
+from rpa.errors import RpaError
+
+DEFAULT_NAMESPACE = "default"
+
+
+@app.command()
+def worker(
+    temporal: Annotated[
+        str, typer.Option("--temporal", help="The Temporal server, HOST:PORT (e.g. office-pc:7233)")
+    ],
+    namespace: Annotated[str, typer.Option(help="Temporal namespace")] = DEFAULT_NAMESPACE,
+    tokens: Annotated[
+        str | None,
+        typer.Option(help="Serve these DSC tokens (comma-separated) instead of asking emBridge"),
+    ] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Jobs at once (RPA_CONCURRENCY)")] = None,
+) -> None:
+    """Run the jobs of an office's batches whose DSC token is on this PC, and Aadhaar ones."""
+    from rpa.distributed.worker import serve
+
+    settings = state.settings(concurrency=concurrency)
+    fixed = tuple(t.strip() for t in (tokens or "").split(",") if t.strip())
+
+    def say(message: str) -> None:
+        console.print(shown(message), highlight=False)
+
+    async def run() -> None:
+        task = asyncio.ensure_future(
+            serve(settings, temporal, namespace, fixed_tokens=fixed, say=say)
+        )
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, task.cancel)
+        try:
+            await task
+        except asyncio.CancelledError:
+            say("stopped: running jobs finished, pollers closed")
+
+    try:
+        asyncio.run(run())
+    except RpaError as exc:
+        raise fail(str(exc), EXIT_FAILED) from exc
+    raise typer.Exit(EXIT_OK)
