@@ -37,7 +37,7 @@ def worker(
     fixed = tuple(t.strip() for t in (tokens or "").split(",") if t.strip())
 
     def say(message: str) -> None:
-        console.print(shown(message), highlight=False)
+        console.print(shown(message), highlight=False, soft_wrap=True)
 
     async def run() -> None:
         task = asyncio.ensure_future(
