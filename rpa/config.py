@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     token_relist_s: float = Field(
         60.0, gt=0, description="How often `rpa worker` lists its emBridge's tokens again (s)"
     )
+    temporal_api_key: SecretStr | None = Field(
+        None,
+        description="API key of a Temporal Cloud namespace (set: the connection uses TLS)",
+    )
     temporal_heartbeat_s: float = Field(
         60.0,
         gt=0,

@@ -162,7 +162,9 @@ class RemoteBatch:
         handle = self.client.get_workflow_handle(wid, result_type=JobOutput)
         previous = await handle.result()
         result = {**previous.result, "already_done": True, "done_by_workflow": wid}
-        filing.started(job.job_id, job.playbook, job.client, job.check)
+        seen = Followed()
+        self._ensure_started(job, seen)
+        self._slots.discard(seen.slot or 0)
         filing.finished(
             job.job_id,
             job.client,
@@ -250,7 +252,7 @@ async def run_remote(
     """The batch on Temporal; Ctrl-C (or SIGTERM) stops following it."""
     from rpa.distributed.worker import connect
 
-    client = await connect(target, namespace)
+    client = await connect(target, namespace, agent.settings)
     remote = RemoteBatch(agent, client)
     run = asyncio.ensure_future(remote.run(batch_id, jobs))
     loop = asyncio.get_running_loop()

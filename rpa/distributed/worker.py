@@ -108,12 +108,19 @@ class TokenWorker:
                     await self._stop(queue)
 
 
-async def connect(target: str, namespace: str) -> Client:
+async def connect(target: str, namespace: str, settings: Any = None) -> Client:
+    """A client of ``namespace`` at ``target``; with ``RPA_TEMPORAL_API_KEY`` (a Temporal
+    Cloud namespace) over TLS with that key."""
     from temporalio.service import RPCError
 
     from rpa.errors import RemoteError
 
+    key = getattr(settings, "temporal_api_key", None)
     try:
+        if key is not None:
+            return await Client.connect(
+                target, namespace=namespace, api_key=key.get_secret_value(), tls=True
+            )
         return await Client.connect(target, namespace=namespace)
     except (RPCError, RuntimeError, OSError) as exc:
         raise RemoteError(f"cannot reach the Temporal server at {target}: {exc}") from exc
@@ -133,7 +140,7 @@ async def serve(
     from rpa.distributed.console import console_providers
     from rpa.distributed.tokens import DEFAULT_EMBRIDGE_URL, EmbridgeTokens, FixedTokens
 
-    client = await connect(target, namespace)
+    client = await connect(target, namespace, settings)
     agent = Agent.create(settings)
     agent.command = f"rpa worker --temporal {target}"
     if settings.console_url:
