@@ -47,6 +47,7 @@ def temporal_cli() -> str:
 
 @contextmanager
 def temporal_server(folder: Path) -> Iterator[str]:
+    folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     process = subprocess.Popen(
         [
@@ -60,11 +61,14 @@ def temporal_server(folder: Path) -> Iterator[str]:
         start_new_session=True,
     )  # fmt: skip
     try:
+        deadline = time.monotonic() + 60
         while subprocess.run(
             [temporal_cli(), "operator", "cluster", "health", "--address", f"127.0.0.1:{port}"],
             capture_output=True,
             check=False,
         ).returncode:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the Temporal dev server did not start")
             time.sleep(0.3)
         yield f"127.0.0.1:{port}"
     finally:
