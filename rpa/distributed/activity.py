@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from rpa.agent import Agent
 
 GOOD = frozenset({Outcome.OK, Outcome.CHANGED, Outcome.WOULD_CHANGE})
+RECYCLE_AFTER = 40  # jobs per browser launch (as BatchPolicy.recycle_after)
 
 
 def worker_name() -> str:
@@ -72,11 +73,17 @@ class JobActivity:
     """The activity of one worker process: its agent, its browser, ``concurrency`` jobs at
     once whatever queue they came from."""
 
-    def __init__(self, agent: Agent, session: Any, *, concurrency: int) -> None:
+    def __init__(
+        self, agent: Agent, session: Any, *, concurrency: int, recycle_after: int = RECYCLE_AFTER
+    ) -> None:
         self.agent = agent
         self.session = session
         self.slots = asyncio.Semaphore(concurrency)
         self.tracker = StepTracker()
+        self.recycle_after = recycle_after
+        self.running = 0
+        self.since_launch = 0
+        self.launching = asyncio.Lock()
         agent.bus.add(self.tracker)
 
     @activity.defn(name=ACTIVITY)
@@ -85,10 +92,31 @@ class JobActivity:
         beat = asyncio.ensure_future(self._heartbeat(None, job.heartbeat_timeout_s))
         try:
             async with self.slots:
+                async with self.launching:  # one job at a time checks, and counts itself
+                    await self._fresh_browser()
+                    self.running += 1
+                    self.since_launch += 1
                 beat.cancel()
-                return await self._run(job, info.attempt)
+                try:
+                    return await self._run(job, info.attempt)
+                finally:
+                    self.running -= 1
         finally:
             beat.cancel()
+
+    async def _fresh_browser(self) -> None:
+        """A worker runs for weeks: its browser is relaunched after ``recycle_after`` jobs,
+        or when it is gone (crashed), at a moment no job uses it, as a batch does."""
+        if self.running:
+            return
+        try:
+            gone = not self.session.browser.is_connected()
+        except Exception:  # not running at all
+            gone = True
+        if gone or self.since_launch >= self.recycle_after:
+            logger.debug("relaunching the browser after {} jobs", self.since_launch)
+            await self.session.recycle()
+            self.since_launch = 0
 
     async def _run(self, job: JobInput, attempt: int) -> JobOutput:
         agent = self.agent
