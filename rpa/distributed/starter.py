@@ -27,6 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from loguru import logger
 from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -115,6 +116,17 @@ class RemoteBatch:
         return BatchSummary(batch_id, status, dict(totals), note)
 
     async def _one(self, job: BatchJob, batch_id: str, *, does_submit: bool) -> None:
+        try:
+            await self._started_and_followed(job, batch_id, does_submit=does_submit)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the server gone, a bug: this job fails, the batch goes on
+            logger.opt(exception=exc).warning("{}: lost on Temporal: {}", job.client, exc)
+            self.filing.lost(job.job_id, f"the job could not be run on Temporal: {exc}")
+
+    async def _started_and_followed(
+        self, job: BatchJob, batch_id: str, *, does_submit: bool
+    ) -> None:
         wid = workflow_id(
             job.playbook,
             job.client,
