@@ -205,9 +205,7 @@ class Agent:
                 trace="on-failure" if rerun and self.settings.trace == "on-retry" else None,
                 # an intent without a result, of this job or an earlier one: what the
                 # portal shows may be that run's work (its guard reads it, ack included)
-                prior_intent=prior_intent
-                or unconfirmed
-                or bool(self.journal.submissions(job_id)),
+                prior_intent=prior_intent or unconfirmed or bool(self.journal.submissions(job_id)),
             )
         finally:
             keeper.cancel()
