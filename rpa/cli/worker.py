@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -55,4 +56,33 @@ def worker(
         asyncio.run(run())
     except RpaError as exc:
         raise fail(str(exc), EXIT_FAILED) from exc
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command("fetch-trace")
+def fetch_trace(
+    job_id: Annotated[str, typer.Argument(help="A job of this office that ran on a worker")],
+    temporal: Annotated[str, typer.Option("--temporal", help="The Temporal server, HOST:PORT")],
+    namespace: Annotated[str, typer.Option(help="Temporal namespace")] = DEFAULT_NAMESPACE,
+) -> None:
+    """Bring the trace a remote job left on its worker to this PC (then: rpa jobs show J)."""
+    from rpa.distributed.fetch import fetch_artifacts
+    from rpa.distributed.worker import connect
+    from rpa.journal import Journal
+
+    settings = state.settings()
+    journal = Journal(settings.journal_path)
+
+    async def run() -> list[Path]:
+        client = await connect(temporal, namespace, settings)
+        return await fetch_artifacts(client, journal, job_id, settings.artifacts_dir / job_id)
+
+    try:
+        fetched = asyncio.run(run())
+    except RpaError as exc:
+        raise fail(str(exc), EXIT_FAILED) from exc
+    for path in fetched:
+        console.print(f"fetched {shown(str(path))}", highlight=False)
+    if not fetched:
+        console.print(f"job {job_id} left no trace on its worker", highlight=False)
     raise typer.Exit(EXIT_OK)

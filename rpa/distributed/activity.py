@@ -34,13 +34,17 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from rpa.distributed.messages import (
+    CHUNK_BYTES,
     MAX_CERTIFICATE_BYTES,
     MAX_SCREENSHOT_BYTES,
+    ChunkRequest,
     FileBlob,
+    FileChunk,
     JobInput,
     JobOutput,
 )
-from rpa.distributed.workflow import ACTIVITY, JOB_FAILED, TRANSIENT
+from rpa.distributed.routing import worker_queue
+from rpa.distributed.workflow import ACTIVITY, FETCH_ACTIVITY, JOB_FAILED, TRANSIENT
 from rpa.errors import FailureKind
 from rpa.events import Event, Outcome, RunFinished, StepStarted
 from rpa.records import ClientRecord
@@ -54,6 +58,12 @@ RECYCLE_AFTER = 40  # jobs per browser launch (as BatchPolicy.recycle_after)
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def worker_id(data_dir: Path) -> str:
+    """This worker, the same across restarts: its host and its data folder."""
+    folder = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:8]
+    return f"{socket.gethostname()}-{folder}"
 
 
 class StepTracker:
@@ -84,6 +94,7 @@ class JobActivity:
         self.running = 0
         self.since_launch = 0
         self.launching = asyncio.Lock()
+        self.queue = worker_queue(worker_id(agent.settings.data_dir))
         agent.bus.add(self.tracker)
 
     @activity.defn(name=ACTIVITY)
@@ -103,6 +114,22 @@ class JobActivity:
                     self.running -= 1
         finally:
             beat.cancel()
+
+    @activity.defn(name=FETCH_ACTIVITY)
+    async def fetch_file_chunk(self, request: ChunkRequest) -> FileChunk:
+        """A piece of a file of this worker's data folder (a trace a job left here)."""
+        root = self.agent.settings.data_dir.resolve()
+        path = Path(request.path).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            raise ApplicationError(
+                f"{request.path} is not a file of this worker's data folder",
+                type="NoSuchFile",
+                non_retryable=True,
+            )
+        with path.open("rb") as file:
+            file.seek(request.offset)
+            data = file.read(CHUNK_BYTES)
+        return FileChunk(base64.b64encode(data).decode(), path.stat().st_size)
 
     async def _fresh_browser(self) -> None:
         """A worker runs for weeks: its browser is relaunched after ``recycle_after`` jobs,
@@ -177,6 +204,7 @@ class JobActivity:
             error_code=row.error_code,
             error_step=row.error_step,
             artifacts=[path for kind, path in artifacts if kind in ("trace", "html", "log")],
+            worker_queue=self.queue,
         )
         if path := row.result.get("certificate_path"):
             output.certificate, note = _blob(Path(str(path)), MAX_CERTIFICATE_BYTES)

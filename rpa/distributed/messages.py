@@ -61,3 +61,23 @@ class JobOutput:
     screenshot: FileBlob | None = None
     artifacts: list[str] = field(default_factory=list)  # paths on the worker (traces, ...)
     note: str | None = None  # e.g. "certificate of 1.4 MB kept on the worker"
+    worker_queue: str = ""  # the worker's own queue, where its files are fetched from
+
+
+#: the largest piece of a file one fetch brings (Temporal payloads stay under 2 MB)
+CHUNK_BYTES = 1_000_000
+
+
+@dataclass
+class ChunkRequest:
+    """A piece of a file on a worker: ``path`` (under its data folder) from ``offset``."""
+
+    queue: str  # the worker's own queue
+    path: str
+    offset: int = 0
+
+
+@dataclass
+class FileChunk:
+    data_b64: str
+    total: int  # the file's size in bytes

@@ -75,6 +75,8 @@ class OfficeFiling:
                 self.bus.emit(ArtifactSaved(job_id=job_id, kind="screenshot", path=str(saved)))
         result["worker"] = output.worker
         result["worker_job_id"] = output.worker_job_id
+        if output.worker_queue:
+            result["worker_queue"] = output.worker_queue
         if output.artifacts:
             result["worker_artifacts"] = list(output.artifacts)
         if output.note:

@@ -5,6 +5,8 @@
   emBridge lists that token.
 - Aadhaar eSign jobs and read-only ones (a playbook with no ``submit`` step, such as
   ``iec_status``) go to ``rpa-shared``, which every worker polls; workflows run there too.
+- Each worker also polls its own queue, ``rpa-worker-<host>-<data folder hash>``, where the
+  office fetches the traces a job left on it.
 - A workflow is ``<playbook>:<IEC>:<FY>`` (FY by its starting year: ``renew:0312345678:2026``);
   check-mode runs add ``:check`` and read-only playbooks ``:<office job id>``, so neither
   stands in the way of the year's real run.
@@ -16,6 +18,12 @@ from typing import Any
 
 SHARED_QUEUE = "rpa-shared"
 TOKEN_QUEUE_PREFIX = "rpa-token-"
+WORKER_QUEUE_PREFIX = "rpa-worker-"
+
+
+def worker_queue(worker_id: str) -> str:
+    """A worker's own queue (its files: traces kept on it), ``rpa-worker-<host>-<folder>``."""
+    return f"{WORKER_QUEUE_PREFIX}{worker_id}"
 
 
 def token_queue(token: str) -> str:

@@ -54,7 +54,7 @@ class TokenWorker:
             self.client,
             task_queue=queue,
             workflows=[ClientJobWorkflow] if workflows else [],
-            activities=[self.jobs.run_client_job],
+            activities=[self.jobs.run_client_job, self.jobs.fetch_file_chunk],
             max_concurrent_activities=self.concurrency,
             workflow_runner=SANDBOX,
             graceful_shutdown_timeout=timedelta(seconds=30),
@@ -91,6 +91,7 @@ class TokenWorker:
     async def run(self) -> None:
         """Serve until cancelled; then stop every poller (running jobs finish first)."""
         self._start(SHARED_QUEUE, workflows=True)
+        self._start(self.jobs.queue)  # its files (traces) are fetched from here
         try:
             await self.relist()
             self.say(f"serving {SHARED_QUEUE} and the tokens: {', '.join(self.serving) or 'none'}")

@@ -22,9 +22,10 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from rpa.distributed.messages import JobInput, JobOutput
+    from rpa.distributed.messages import ChunkRequest, FileChunk, JobInput, JobOutput
 
 ACTIVITY = "run_client_job"
+FETCH_ACTIVITY = "fetch_file_chunk"
 JOB_FAILED = "JobFailed"  # the error type of a job that ended failed / needs-input
 TRANSIENT = "TransientFailure"
 
@@ -55,3 +56,21 @@ class ClientJobWorkflow:
             details = cause.details if isinstance(cause, ApplicationError) else ()
             message = str(cause) if cause is not None else str(exc)
             raise ApplicationError(message, *details, type=JOB_FAILED, non_retryable=True) from exc
+
+
+@workflow.defn(name="FetchChunk")
+class FetchChunkWorkflow:
+    """A piece of a file kept on a worker (a trace), from the worker's own queue. A worker
+    that is off does not answer: the fetch fails after a minute, and can be asked again."""
+
+    @workflow.run
+    async def run(self, request: ChunkRequest) -> FileChunk:
+        chunk: FileChunk = await workflow.execute_activity(
+            FETCH_ACTIVITY,
+            request,
+            result_type=FileChunk,
+            task_queue=request.queue,
+            schedule_to_close_timeout=timedelta(minutes=1),
+            retry_policy=RetryPolicy(maximum_attempts=1),
+        )
+        return chunk
