@@ -117,12 +117,13 @@ class JobActivity:
 
     @activity.defn(name=FETCH_ACTIVITY)
     async def fetch_file_chunk(self, request: ChunkRequest) -> FileChunk:
-        """A piece of a file of this worker's data folder (a trace a job left here)."""
-        root = self.agent.settings.data_dir.resolve()
+        """A piece of a file of this worker's artifacts (a trace a job left here); nothing
+        else of the PC, its journal included."""
+        root = self.agent.settings.artifacts_dir.resolve()
         path = Path(request.path).resolve()
         if not path.is_relative_to(root) or not path.is_file():
             raise ApplicationError(
-                f"{request.path} is not a file of this worker's data folder",
+                f"{request.path} is not one of this worker's artifacts",
                 type="NoSuchFile",
                 non_retryable=True,
             )

@@ -77,15 +77,15 @@ def test_a_remote_jobs_trace_is_fetched_from_its_worker_into_the_office(
     assert ("trace", str(fetched)) in journal.artifacts(job_id)
 
 
-def test_a_worker_gives_no_file_from_outside_its_data_folder(
+def test_a_worker_gives_no_file_but_its_artifacts(
     temporal: TemporalServer, run_async: RunAsync, tmp_path: Path
 ) -> None:
     worker_data = tmp_path / "pc-2"
     worker_data.mkdir()
-    secret = tmp_path / "elsewhere.txt"
-    secret.write_text("not the office's business")
+    own_journal = Journal(worker_data / "journal.sqlite3")  # the worker's, not for the office
+    own_journal.close()
     journal = Journal(tmp_path / "office" / "journal.sqlite3")
-    job_id = remote_job(journal, worker_data, [secret])
+    job_id = remote_job(journal, worker_data, [worker_data / "journal.sqlite3"])
     with pytest.raises(RemoteError, match="could not fetch"):
         run_async(
             fetch_with_a_worker(temporal.target, worker_data, journal, job_id, tmp_path / "out")
