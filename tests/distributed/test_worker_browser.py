@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from rpa.config import load_settings
 from rpa.distributed.activity import JobActivity
 from rpa.events import EventBus
 
@@ -32,6 +33,7 @@ class FakeSession:
 
 class FakeAgent:
     bus = EventBus()
+    settings = load_settings({"data_dir": "rpa-data"}, env_file=None)
 
 
 def test_a_workers_browser_is_relaunched_after_its_share_of_jobs_or_when_it_is_gone(
