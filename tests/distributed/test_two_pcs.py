@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Any
 import pytest
 
 from rpa.renewal import financial_year, today_in_india
-from tests.distributed.conftest import Office
+from tests.distributed.conftest import ROOT, Office
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -129,5 +131,34 @@ def test_a_second_batch_of_the_same_file_starts_no_workflow_for_clients_done_thi
     fy = financial_year(today_in_india())
     ids = [f"renew:{record.iec}:{fy}" for record in office.records]
     assert run_async(workflow_runs(office.temporal.target, ids)) == dict.fromkeys(ids, 1)
+    for record in office.records:
+        assert len(office.portal.applications(record.iec)) == 1
+
+
+def test_the_daily_renewal_run_on_temporal_starts_nothing_for_clients_done_this_year(
+    office: Office,
+) -> None:
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rpa",
+            "renew",
+            "run",
+            "--clients",
+            str(office.clients_csv),
+            "--force",
+            "--temporal",
+            office.temporal.target,
+        ],
+        env=office.env("office", RPA_TEMPORAL_HEARTBEAT_S="6"),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "12 ok" in run.stdout
     for record in office.records:
         assert len(office.portal.applications(record.iec)) == 1
