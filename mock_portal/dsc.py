@@ -104,6 +104,15 @@ CREATE TABLE IF NOT EXISTS dsc_tokens (
     signatures   INTEGER NOT NULL DEFAULT 0 -- signatures this certificate's key has made
 );
 CREATE INDEX IF NOT EXISTS dsc_tokens_token ON dsc_tokens (token);
+-- each signature a token made, and which emBridge (which PC) made it
+CREATE TABLE IF NOT EXISTS dsc_signatures (
+    id           INTEGER PRIMARY KEY,
+    token        TEXT NOT NULL,
+    key_id       TEXT NOT NULL,
+    iec          TEXT NOT NULL,
+    embridge     TEXT NOT NULL,             -- the emBridge's name (create_embridge_app)
+    at           TEXT NOT NULL
+);
 """
 #: Columns of the first schema (one certificate per token, keyed by token name).
 _V1_COLUMNS: Final = (
@@ -408,9 +417,17 @@ def token_summaries(conn: sqlite3.Connection, iec: str | None = None) -> list[di
 
 
 def sign_with_token(
-    conn: sqlite3.Connection, token: str, *, key_id: str, pin: str, data: bytes
+    conn: sqlite3.Connection,
+    token: str,
+    *,
+    key_id: str,
+    pin: str,
+    data: bytes,
+    embridge: str = "embridge",
 ) -> tuple[str, str]:
     """Sign ``data`` with the key ``key_id`` of a token: returns ``(signature_b64, cert_pem)``.
+    The signature is logged with the name of the ``embridge`` that made it
+    (:func:`signature_log`).
 
     Raises :class:`TokenError`. A wrong PIN is counted, for the whole token, and commits; the
     third in a row locks the token (a correct PIN resets the count), as a real token does.
@@ -450,7 +467,25 @@ def sign_with_token(
         conn.execute(
             "UPDATE dsc_tokens SET signatures = signatures + 1 WHERE key_id = ?", (row[0],)
         )
+        conn.execute(
+            "INSERT INTO dsc_signatures (token, key_id, iec, embridge, at)"
+            " SELECT token, key_id, iec, ?, ? FROM dsc_tokens WHERE key_id = ?",
+            (embridge, datetime.now(UTC).isoformat(timespec="milliseconds"), row[0]),
+        )
     return base64.b64encode(signature).decode(), str(row[2])
+
+
+def signature_log(conn: sqlite3.Connection, iec: str | None = None) -> list[dict[str, Any]]:
+    """Every signature made (of the tokens seeded for ``iec``, or all), oldest first:
+    ``{token, key_id, iec, embridge, at}``."""
+    ensure_schema(conn)
+    sql = "SELECT token, key_id, iec, embridge, at FROM dsc_signatures"
+    rows = conn.execute(
+        sql + (" WHERE iec = ? ORDER BY id" if iec else " ORDER BY id"),
+        (iec.upper(),) if iec else (),
+    ).fetchall()
+    names = ("token", "key_id", "iec", "embridge", "at")
+    return [dict(zip(names, (str(v) for v in r), strict=True)) for r in rows]
 
 
 # --- what the portal checks -------------------------------------------------------------------

@@ -34,8 +34,13 @@ portal server mints a random keyID per request; emBridge answers under the same 
 ``responseData = "<keyID>.<base64(nonce | ciphertext)>"``. The portal side of this is
 :func:`handle_portal_action`, called from ``/CP/web?requestType=ApplicationRH&actionVal=...``.
 
-Run it: ``python -m mock_portal.embridge --db PATH [--host 127.0.0.1] [--port 26769]``, or
-in-process with :func:`run_embridge_in_thread`.
+Several PCs: ``--tokens A,B --name pc-1`` makes the emBridge of a PC holding only those
+tokens (it lists them alone; any other is "not inserted"), and logs its name with each
+signature (``dsc.signature_log``, ``GET /__mock__/signatures``); two of them over one
+database are an office's two PCs.
+
+Run it: ``python -m mock_portal.embridge --db PATH [--host 127.0.0.1] [--port 26769]
+[--tokens A,B] [--name N]``, or in-process with :func:`run_embridge_in_thread`.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -264,6 +269,7 @@ def _sign(plain: dict[str, Any], conn: sqlite3.Connection, data: bytes) -> tuple
             key_id=_text(plain, "keyId"),
             pin=_text(plain, "keyStorePassphrase", required=False),
             data=data,
+            embridge=str(plain.get(_EMBRIDGE_NAME) or "embridge"),
         )
     except dsc.TokenError as exc:
         raise _token_refusal(exc) from None
@@ -313,11 +319,51 @@ def _failure(message: str, status_code: int = 200) -> JSONResponse:
     return JSONResponse({"status": 0, "errorMessage": message}, status_code=status_code)
 
 
-def create_embridge_app(db_path: str, *, clock: Callable[[], datetime] | None = None) -> Starlette:
+#: the key under which the app tells an operation its name (never a key of a real body)
+_EMBRIDGE_NAME: Final = "__embridge__"
+
+
+def _plugged_here(
+    op: _Operation, plain: dict[str, Any], tokens: frozenset[str] | None
+) -> _Operation:
+    """``op`` as seen on a PC holding only ``tokens`` (None: every token): ListToken lists
+    those, and any other token is as though pulled out."""
+    if tokens is None:
+        return op
+    if op is _list_token:
+
+        def listed(conn: sqlite3.Connection, p: dict[str, Any], now: datetime) -> dict[str, Any]:
+            names = [n for n in dsc.connected_tokens(conn) if n in tokens]
+            if not names:
+                raise _Refusal(MESSAGES["not_connected"])
+            return {"tokens": [{"keyStoreDisplayName": name} for name in names]}
+
+        return listed
+    if str(plain.get("keyStoreDisplayName", "")) not in tokens:
+
+        def absent(conn: sqlite3.Connection, p: dict[str, Any], now: datetime) -> dict[str, Any]:
+            raise _Refusal(MESSAGES["not_found"])
+
+        return absent
+    return op
+
+
+def create_embridge_app(
+    db_path: str,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    tokens: Collection[str] | None = None,
+    name: str = "embridge",
+) -> Starlette:
     """The emBridge app over the tokens in ``db_path`` (schema created if missing; WAL).
 
     ``clock`` is the user's machine clock (for ``isNotExpired``), default the real one.
+    ``tokens``: the emBridge of a PC holding only these tokens (of the seeded ones): it
+    lists only those, and any other token is "not inserted" there; several such apps over
+    one database are an office's PCs. ``name`` is logged with each signature it makes
+    (``dsc.signature_log``), to tell which PC signed.
     """
+    plugged = frozenset(tokens) if tokens is not None else None
     conn = _connect(db_path)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
@@ -347,6 +393,8 @@ def create_embridge_app(db_path: str, *, clock: Callable[[], datetime] | None = 
             key_id, plain = decrypt_request(envelope)
         except ValueError:  # EnvelopeError and JSONDecodeError alike
             return _failure(MESSAGES["invalid_request"], 400)
+        op = _plugged_here(op, plain, plugged)
+        plain[_EMBRIDGE_NAME] = name
         try:
             answer = await run_in_threadpool(run, op, plain)
         except _Refusal as refusal:
@@ -394,11 +442,17 @@ class EmbridgeServer:
 
 
 def run_embridge_in_thread(
-    db_path: str, host: str = "127.0.0.1", port: int = 0, *, timeout: float = 10.0
+    db_path: str,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    timeout: float = 10.0,
+    tokens: Collection[str] | None = None,
+    name: str = "embridge",
 ) -> EmbridgeServer:
     """Start emBridge with uvicorn in a daemon thread and return once it answers.
 
-    ``port=0`` picks a free port.
+    ``port=0`` picks a free port; ``tokens`` and ``name`` as for :func:`create_embridge_app`.
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -406,7 +460,10 @@ def run_embridge_in_thread(
     sock.bind((host, port))
     bound = int(sock.getsockname()[1])
     config = uvicorn.Config(
-        create_embridge_app(db_path), log_level="warning", access_log=False, lifespan="off"
+        create_embridge_app(db_path, tokens=tokens, name=name),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(
@@ -434,8 +491,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", required=True, help="the mock portal's SQLite file")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument(
+        "--tokens", help="this PC's tokens, comma-separated (default: every seeded token)"
+    )
+    parser.add_argument("--name", default="embridge", help="logged with each signature")
     args = parser.parse_args(argv)
-    uvicorn.run(create_embridge_app(args.db), host=args.host, port=args.port, log_level="info")
+    tokens = [t.strip() for t in args.tokens.split(",") if t.strip()] if args.tokens else None
+    app = create_embridge_app(args.db, tokens=tokens, name=args.name)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
 
 
 if __name__ == "__main__":

@@ -165,12 +165,15 @@ class Agent:
         check: bool = False,
         from_step: str | None = None,
         rerun: bool = False,
+        prior_intent: bool = False,
     ) -> JobResult:
         """Run ``playbook`` for ``record`` as job ``job_id`` (already in the journal): the
         one path for a client (the module's docstring). A refusal (``CLIENT_BUSY``,
         ``UNCONFIRMED_SUBMISSION``) is a failed ``JobResult``, recorded like any ending.
         ``rerun``: the job runs again after a failure (a batch's re-run, a replay): with
-        ``trace: on-retry`` it is traced from its start."""
+        ``trace: on-retry`` it is traced from its start. ``prior_intent``: an earlier attempt
+        of this job ran elsewhere (a Temporal retry on another PC), whose intent to submit
+        this journal cannot see: what the guard finds on the portal may be that run's work."""
         holder = default_holder(job_id)
         try:
             self.journal.acquire_lease(
@@ -212,7 +215,7 @@ class Agent:
                 trace="on-failure" if rerun and self.settings.trace == "on-retry" else None,
                 # an intent without a result, of this job or an earlier one: what the
                 # portal shows may be that run's work (its guard reads it, ack included)
-                prior_intent=unconfirmed or bool(self.journal.submissions(job_id)),
+                prior_intent=prior_intent or unconfirmed or bool(self.journal.submissions(job_id)),
             )
         finally:
             keeper.cancel()

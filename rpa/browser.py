@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -39,7 +40,7 @@ from playwright.async_api import async_playwright
 from rpa.errors import BrowserLaunchError, BrowserNotFoundError
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, BrowserContext, Playwright
+    from playwright.async_api import Browser, BrowserContext, Playwright, Route
 
     from rpa.config import Settings
 
@@ -297,7 +298,30 @@ class BrowserSession:
         context = await self.browser.new_context(**options)
         context.set_default_timeout(self._settings.step_timeout_ms)
         context.set_default_navigation_timeout(self._settings.navigation_timeout_ms)
+        if self._settings.embridge_url:
+            await _route_embridge(context, self._settings.embridge_url)
         return context
+
+
+_EMBRIDGE_CALL = re.compile(r"^https?://[^/]+/DSC/")
+
+
+async def _route_embridge(context: BrowserContext, embridge_url: str) -> None:
+    """Send the portal pages' emBridge calls (``<emBridge>/DSC/...``) to this PC's emBridge
+    at ``embridge_url`` (``RPA_EMBRIDGE_URL``): where the real one answers
+    (``localhost.emudhra.com``, which resolves to this PC) when it listens elsewhere, and
+    how each worker of a test finds its own."""
+    root = embridge_url.rstrip("/")
+
+    async def rewrite(route: Route) -> None:
+        url = route.request.url
+        target = root + url[url.index("/DSC/") :]
+        if target == url:
+            await route.continue_()
+        else:
+            await route.continue_(url=target)
+
+    await context.route(_EMBRIDGE_CALL, rewrite)
 
 
 @asynccontextmanager

@@ -136,6 +136,37 @@ class Settings(BaseSettings):
     renew_lock_path: Path | None = Field(
         None, description="Lock file of `rpa renew run` (default: DATA_DIR/renew.lock)"
     )
+    # -- several PCs (docs/distributed.md) --
+    embridge_url: str | None = Field(
+        None,
+        description="Where this PC's emBridge answers (unset: where the portal's pages call "
+        "it, https://localhost.emudhra.com:26769); `rpa worker` lists its tokens there",
+    )
+    embridge_secret: SecretStr | None = Field(
+        None,
+        description="The emBridge integration key that seals a ListToken request (`rpa "
+        "worker`; unset: the worker serves the tokens given with --tokens)",
+    )
+    token_relist_s: float = Field(
+        60.0, gt=0, description="How often `rpa worker` lists its emBridge's tokens again (s)"
+    )
+    temporal_api_key: SecretStr | None = Field(
+        None,
+        description="API key of a Temporal Cloud namespace (set: the connection uses TLS)",
+    )
+    temporal_heartbeat_s: float = Field(
+        60.0,
+        gt=0,
+        description="A remote job whose worker is silent this long is run again elsewhere (s)",
+    )
+    console_url: str | None = Field(
+        None,
+        description="The office console (`rpa serve`) where a worker's jobs ask for OTPs "
+        "and captchas (unset: the otp/captcha providers above)",
+    )
+    worker_token: SecretStr | None = Field(
+        None, description="This worker's credential for the office console's API"
+    )
 
     @field_validator("portal_url")
     @classmethod

@@ -24,7 +24,9 @@ Every error the agent raises on purpose is an ``RpaError``. Dependencies' errors
     ├── JournalError                the journal cannot be read or written
     │   └── LeaseHeldError          another run holds this client's lease (CLIENT_BUSY)
     ├── BatchError                  a batch cannot start or continue (bad resume id, portal down)
-    └── NotifyError                 a run summary could not be emailed or posted
+    ├── NotifyError                 a run summary could not be emailed or posted
+    └── RemoteError                 several PCs: Temporal or this PC's emBridge unreachable
+        └── EmbridgeError           emBridge did not list its tokens
 """
 
 from __future__ import annotations
@@ -239,3 +241,12 @@ class NotifyError(RpaError):
     def __init__(self, message: str, *, channel: str) -> None:
         super().__init__(message)
         self.channel = channel
+
+
+class RemoteError(RpaError):
+    """Several PCs (``rpa.distributed``): the Temporal server cannot be reached, or this
+    PC's emBridge."""
+
+
+class EmbridgeError(RemoteError):
+    """emBridge could not be reached, or answered what we cannot read."""

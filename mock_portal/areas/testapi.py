@@ -9,6 +9,8 @@
 - ``GET /__mock__/applications?iec=IEC``.
 - ``GET /__mock__/tokens?iec=IEC``: the DSC tokens, one entry per certificate, with the
   signatures each certificate's key made.
+- ``GET /__mock__/signatures?iec=IEC``: each signature a token made, oldest first, with the
+  name of the emBridge (the PC) that made it: ``[{token, key_id, iec, embridge, at}]``.
 - ``POST /__mock__/clock`` ``{"now": ISO | null}``; ``GET`` reads it.
 - ``POST /__mock__/faults`` ``{seed, latency_ms, jitter_ms, error_rate, error_statuses,
   session_ttl_s, announcement_rate, maintenance, embridge_down, busy_actions}``; ``GET``
@@ -195,6 +197,12 @@ async def tokens(request: Request, conn: sqlite3.Connection) -> Response:
     return JSONResponse(dsc.token_summaries(conn, iec=request.query_params.get("iec")))
 
 
+async def signatures(request: Request, conn: sqlite3.Connection) -> Response:
+    from mock_portal import dsc
+
+    return JSONResponse(dsc.signature_log(conn, iec=request.query_params.get("iec")))
+
+
 async def clock(request: Request, conn: sqlite3.Connection) -> Response:
     if request.method == "POST":
         body = await request.json()
@@ -232,6 +240,7 @@ ROUTES = [
     Route("/__mock__/iecs/{iec}", guarded(iec), methods=["GET"]),
     Route("/__mock__/applications", guarded(applications), methods=["GET"]),
     Route("/__mock__/tokens", guarded(tokens), methods=["GET"]),
+    Route("/__mock__/signatures", guarded(signatures), methods=["GET"]),
     Route("/__mock__/clock", guarded(clock), methods=["GET", "POST"]),
     Route("/__mock__/faults", guarded(faults), methods=["GET", "POST"]),
     Route("/__mock__/sessions/expire", guarded(expire_sessions), methods=["POST"]),

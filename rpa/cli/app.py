@@ -73,6 +73,14 @@ COMMANDS: dict[str, Command] = {
     "renew": Command(
         "rpa.cli.renew", "The annual IEC update (1 April – 30 June), for many clients."
     ),
+    "worker": Command(
+        "rpa.cli.worker",
+        "Run the jobs of an office's batches whose DSC token is on this PC, and Aadhaar ones.",
+    ),
+    "fetch-trace": Command(
+        "rpa.cli.worker",
+        "Bring the trace a remote job left on its worker to this PC (then: rpa jobs show J).",
+    ),
     "challenges": Command(
         "rpa.cli.challenges",
         "Challenges waiting for a person: which job, which client, where to answer.",

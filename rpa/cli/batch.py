@@ -31,6 +31,17 @@ if TYPE_CHECKING:  # the engine and Playwright are imported when a command runs
     from rpa.agent import Agent
 
 
+TemporalOption = Annotated[
+    str | None,
+    typer.Option(
+        "--temporal",
+        help="Run the jobs on the office's workers through this Temporal server, HOST:PORT "
+        "(each on the PC holding the client's DSC token: docs/distributed.md)",
+    ),
+]
+NamespaceOption = Annotated[str, typer.Option(help="Temporal namespace (with --temporal)")]
+
+
 @dataclass(frozen=True)
 class BatchPlan:
     batch_id: str
@@ -185,16 +196,27 @@ def execute(
     *,
     headless: bool | None = None,
     slow_mo_ms: int | None = None,
+    temporal: str | None = None,
+    namespace: str = "default",
 ) -> BatchSummary:
+    """Run the plan here, or (``temporal``: HOST:PORT) on the office's workers."""
     policy = BatchPolicy(concurrency=settings.concurrency)
+
+    def run() -> BatchSummary:
+        if temporal:
+            from rpa.distributed.starter import run_remote
+
+            return asyncio.run(run_remote(agent, plan.batch_id, plan.jobs, temporal, namespace))
+        return asyncio.run(run_plan(agent, plan, policy, headless=headless, slow_mo_ms=slow_mo_ms))
+
     if output is OutputMode.JSON:
         agent.bus.add(JsonLinesOutput())
-        return asyncio.run(run_plan(agent, plan, policy, headless=headless, slow_mo_ms=slow_mo_ms))
+        return run()
     if output is OutputMode.QUIET:
-        return asyncio.run(run_plan(agent, plan, policy, headless=headless, slow_mo_ms=slow_mo_ms))
+        return run()
     with LiveDisplay(console) as display:
         agent.bus.add(display)
-        return asyncio.run(run_plan(agent, plan, policy, headless=headless, slow_mo_ms=slow_mo_ms))
+        return run()
 
 
 @app.command()
@@ -210,6 +232,8 @@ def batch(
     otp_provider: Annotated[str | None, typer.Option(help="prompt | queue | mock-outbox")] = None,
     captcha_provider: Annotated[str | None, typer.Option(help="prompt | queue | mock")] = None,
     headed: Annotated[bool, typer.Option("--headed", help="Show the browser")] = False,
+    temporal: TemporalOption = None,
+    namespace: NamespaceOption = "default",
 ) -> None:
     """Run a playbook for every client of a file; resumable, nothing submitted twice."""
     from rpa.agent import Agent
@@ -250,7 +274,15 @@ def batch(
                 only=wanted,
                 not_run=not_run,
             )
-        summary = execute(agent, plan, settings, output, headless=False if headed else None)
+        summary = execute(
+            agent,
+            plan,
+            settings,
+            output,
+            headless=False if headed else None,
+            temporal=temporal,
+            namespace=namespace,
+        )
     except RpaError as exc:
         journal = isinstance(exc, JournalError)  # one message; the log keeps the details
         raise fail(state.with_log(str(exc)) if journal else str(exc), EXIT_FAILED) from exc

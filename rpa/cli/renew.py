@@ -16,7 +16,14 @@ import typer
 from rich.table import Table
 
 from rpa.cli.app import EXIT_FAILED, EXIT_OK, app, console, fail, state
-from rpa.cli.batch import execute, load_client_file, plan_new_batch, print_summary
+from rpa.cli.batch import (
+    NamespaceOption,
+    TemporalOption,
+    execute,
+    load_client_file,
+    plan_new_batch,
+    print_summary,
+)
 from rpa.cli.challenges import ConsolePrompter
 from rpa.cli.progress import OutputMode
 from rpa.cli.safe import shown
@@ -111,6 +118,8 @@ def run_command(
         bool, typer.Option("--force", help="Run every client, whatever the date")
     ] = False,
     output: Annotated[OutputMode, typer.Option(help="live | json | quiet")] = OutputMode.QUIET,
+    temporal: TemporalOption = None,
+    namespace: NamespaceOption = "default",
 ) -> None:
     """Renew the clients that are due (and, after 30 June, re-activate de-activated ones)."""
     from rpa.agent import Agent
@@ -138,7 +147,9 @@ def run_command(
                 check=check,
                 only=due,
             )
-            summary = execute(agent, batch, settings, output)
+            summary = execute(
+                agent, batch, settings, output, temporal=temporal, namespace=namespace
+            )
             print_summary(summary, settings)
             for sent in notify(summarise(agent.journal, batch.batch_id, loaded.records), settings):
                 console.print(f"summary sent: {sent}", highlight=False)
