@@ -188,10 +188,10 @@ class Agent:
         except LeaseHeldError as busy:
             return self._refuse(job_id, str(busy), CLIENT_BUSY)
         keeper = asyncio.ensure_future(self._keep_lease(record.iec, holder))
-        for provider in {self.providers.otp, self.providers.captcha}:
-            if isinstance(provider, ConsoleChallenges):  # the console shows whose job it is
-                provider.note_client(job_id, record)
         try:
+            for provider in (self.providers.otp, self.providers.captcha):
+                if isinstance(provider, ConsoleChallenges):  # the console shows whose job it is
+                    provider.note_client(job_id, record)
             unconfirmed = self._unconfirmed(job_id, playbook, record.iec)
             if unconfirmed and (unsafe := unguarded_submit_steps(playbook.steps)):
                 return self._refuse(

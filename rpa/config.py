@@ -95,9 +95,10 @@ class Settings(BaseSettings):
     )
     console_url: str | None = Field(
         None,
-        description="The office console's address as people reach it (e.g. "
-        "https://rpa.office.example): reports link certificates to its download "
-        "(unset: reports name the certificate file and its SHA-256 only)",
+        description="The office console's address as people and workers reach it (e.g. "
+        "https://rpa.office.example): reports link certificates to its download, and a "
+        "worker's jobs ask their OTPs and captchas there (unset: reports name the "
+        "certificate file and its SHA-256 only; workers use the otp/captcha providers)",
     )
     clients_file: Path | None = Field(
         None,
@@ -158,11 +159,6 @@ class Settings(BaseSettings):
         60.0,
         gt=0,
         description="A remote job whose worker is silent this long is run again elsewhere (s)",
-    )
-    console_url: str | None = Field(
-        None,
-        description="The office console (`rpa serve`) where a worker's jobs ask for OTPs "
-        "and captchas (unset: the otp/captcha providers above)",
     )
     worker_token: SecretStr | None = Field(
         None, description="This worker's credential for the office console's API"

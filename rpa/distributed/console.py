@@ -5,9 +5,9 @@ office console, where staff answer it, through the console's API with this worke
 credential (``RPA_CONSOLE_URL``, ``RPA_WORKER_TOKEN``):
 
 - ``POST /api/v1/challenges`` (``Authorization: Bearer <credential>``) with JSON
-  ``{job_id, kind: otp|captcha, client, firm, prompt, channel, destination, image_b64,
-  expires_in_s}`` → ``{"id": ...}``; ``destination`` is where the OTP went, masked;
-  ``image_b64`` the captcha (PNG, base64);
+  ``{job_id, kind: otp|captcha, client, firm, prompt, channel, destination, image_base64,
+  timeout_s}`` → ``{"id": ..., "state": "waiting", ...}``; ``destination`` is where the OTP
+  went, masked; ``image_base64`` the captcha (PNG, base64);
 - ``GET /api/v1/challenges/{id}`` → ``{"state": "waiting" | "answered" | "expired",
   "answer": "..."}`` (the answer is given once).
 
@@ -61,7 +61,7 @@ class ConsoleChallenges:
 
     async def solve(self, request: CaptchaRequest) -> str:
         return await self._ask(
-            request, "captcha", image_b64=base64.b64encode(request.image).decode()
+            request, "captcha", image_base64=base64.b64encode(request.image).decode()
         )
 
     async def _ask(self, request: ChallengeRequest, kind: str, **extra: Any) -> str:
@@ -72,7 +72,7 @@ class ConsoleChallenges:
             "client": iec,
             "firm": firm,
             "prompt": request.prompt,
-            "expires_in_s": int(request.timeout_s),
+            "timeout_s": request.timeout_s,
             **extra,
         }
         headers = {"Authorization": f"Bearer {self.credential}"}

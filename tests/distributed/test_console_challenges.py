@@ -111,7 +111,7 @@ def test_a_workers_otp_is_raised_in_the_office_console_and_its_answer_comes_back
     assert (raised["client"], raised["firm"]) == ("0312345678", "Acme Exports")
     assert raised["destination"] == "******1234"  # masked: never the full number
     assert "9876541234" not in json.dumps(raised)
-    assert raised["expires_in_s"] == 30
+    assert raised["timeout_s"] == 30
     assert set(console.headers) == {f"Bearer {CREDENTIAL}"}
     assert console.reads == 3  # it waited while the challenge was waiting
 
@@ -130,7 +130,7 @@ def test_a_captcha_goes_to_the_console_as_a_base64_image(
     )
     assert run_async(asker.solve(request)) == "K7PQ2"
     assert console.raised[0]["kind"] == "captcha"
-    assert console.raised[0]["image_b64"] == "iVBORyBmYWtl"
+    assert console.raised[0]["image_base64"] == "iVBORyBmYWtl"
 
 
 def test_a_challenge_the_console_lets_expire_ends_the_job_needing_input(
