@@ -42,7 +42,9 @@ from rpa.challenges.providers import (
     mock_api_root,
 )
 from rpa.challenges.signing import AadhaarSigner, DscSigner
-from rpa.engine import Engine, JobFailure, JobResult, LazySecrets
+from rpa.clients.records import ClientRecord
+from rpa.clients.secrets import LazySecrets
+from rpa.engine import Engine, JobFailure, JobResult
 from rpa.errors import FailureKind, JournalError, LeaseHeldError
 from rpa.events import EventBus, Outcome, RunFinished
 from rpa.journal import Journal, JournalListener
@@ -50,7 +52,6 @@ from rpa.journal.store import ANY_PLAYBOOK, LEASE_TTL_S, default_holder
 from rpa.masking import mask
 from rpa.playbook.loader import Loader
 from rpa.playbook.model import Playbook, unguarded_submit_steps
-from rpa.records import ClientRecord
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -183,9 +183,9 @@ class GlobalOptions:
         to the console and, with ``keep_log`` (commands that change something), to the
         log file in the data folder. A command that only reads passes ``keep_log=False``
         and so needs no writable data folder and creates nothing."""
+        from rpa.clients.parts import DOCUMENTS_ROOT
         from rpa.config import load_settings
         from rpa.logs import configure_logging
-        from rpa.record_parts import DOCUMENTS_ROOT
 
         merged = {**self.overrides, **{k: v for k, v in more.items() if v is not None}}
         if self._settings is None or more:

@@ -17,7 +17,8 @@ import pytest
 from rpa.agent import CLIENT_BUSY, UNCONFIRMED_SUBMISSION, Agent
 from rpa.batch import BatchJob, BatchRunner
 from rpa.challenges.base import Providers
-from rpa.clientfile import load_clients
+from rpa.clients.file import load_clients
+from rpa.clients.records import ClientRecord
 from rpa.config import load_settings
 from rpa.engine import JobResult
 from rpa.errors import LeaseHeldError
@@ -25,7 +26,6 @@ from rpa.events import Event, EventBus, Outcome, RunFinished, RunStarted
 from rpa.journal import Journal, JournalListener
 from rpa.playbook.loader import Loader
 from rpa.playbook.model import Playbook
-from rpa.records import ClientRecord
 
 RunAsync = Callable[[Coroutine[Any, Any, Any]], Any]
 ROOT = Path(__file__).resolve().parents[2]
