@@ -1,6 +1,6 @@
 """The command line's start-up: the bare interpreter, `rpa --help`, `rpa jobs list`.
 
-    .venv/bin/python bench/cli_startup.py [--runs 20] [--rpa "python -m rpa"]
+    .venv/bin/python bench/cli_startup.py [--runs 20] [--rpa "python -m rpa"] [--uncached]
 
 Prints, side by side, the median and the fastest wall time of each command (a fresh process
 each run, started as a shell starts it), each with its ratio to the bare interpreter's
@@ -12,11 +12,19 @@ PYTHONPATH pointing at an older checkout, to compare.
 `rpa jobs list` runs on an empty data dir (no journal yet: it says so and exits 2), and
 again on a journal holding 5 finished jobs (the journal's import on top). The commands take
 turns, run after run, so a busy machine slows them alike; each runs once uncounted first so
-its files are in the page cache.
+its files are in the page cache and its modules compiled.
 
-The floor: any command that takes an option value, `rpa jobs list` included, goes through
-Typer's parameter coercion, which (Typer 0.2x) builds pydantic TypeAdapters and so imports
-pydantic; `rpa --help` does not.
+Compiled: the commands run with a bytecode cache of their own (``PYTHONPYCACHEPREFIX``, a
+temporary folder), which the uncounted run fills, as an installed rpa has its modules
+compiled by pip; so ``PYTHONDONTWRITEBYTECODE=1`` in the environment (a shared checkout)
+does not make every run compile rpa. ``--uncached`` runs them in the environment as it is
+(how rounds before the sixth measured, with ``PYTHONDONTWRITEBYTECODE=1``: rpa's modules
+compiled at every start).
+
+What `rpa jobs list` imports is kept small (issue 16 §7): no settings (``rpa.datadir``
+reads the data folder alone), no pydantic (Typer's option coercion is passed by,
+``rpa.cli.app.PlainValue``), no loguru, no Rich, no events; what is left over `--help` is
+the journal's store and sqlite3. Without a journal it prints its error through Rich.
 """
 
 from __future__ import annotations
@@ -46,8 +54,8 @@ def rpa_command() -> list[str]:
 
 def seed_journal(data_dir: Path) -> None:
     """A journal with one batch of 5 finished jobs (in this process, not timed)."""
-    from rpa.events import Outcome
     from rpa.journal import Journal
+    from rpa.outcomes import Outcome
 
     journal = Journal(data_dir / "journal.sqlite3")
     batch_id = journal.create_batch("renew", source="clients.csv")
@@ -68,6 +76,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=20, help="timed runs of each command")
     parser.add_argument(
+        "--uncached",
+        action="store_true",
+        help="no bytecode cache of the bench's own: the environment as it is",
+    )
+    parser.add_argument(
         "--rpa",
         help="the command that runs rpa, e.g. 'python -m rpa' with PYTHONPATH set to another"
         " checkout, to compare (default: the rpa script beside this interpreter)",
@@ -83,6 +96,9 @@ def main() -> None:
         seed_journal(filled)
         base = {k: v for k, v in os.environ.items() if not k.startswith("RPA_")}
         base["COLUMNS"] = "80"
+        if not args.uncached:
+            base.pop("PYTHONDONTWRITEBYTECODE", None)
+            base["PYTHONPYCACHEPREFIX"] = str(work / "bytecode")
         cases: list[tuple[str, list[str], dict[str, str]]] = [
             ("python -c pass", [sys.executable, "-c", "pass"], base),
             ("rpa --help", [*rpa, "--help"], base),
@@ -120,6 +136,8 @@ def main() -> None:
         )
     print(f"\n{args.runs} runs each, taking turns; target: rpa within {TARGET:.0f}× python -c pass")
     print(f"rpa is {' '.join(rpa)}")
+    cache = "the environment's (--uncached)" if args.uncached else "compiled once, uncounted"
+    print(f"bytecode: {cache}")
 
 
 if __name__ == "__main__":

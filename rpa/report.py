@@ -22,8 +22,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from rpa.events import Outcome
 from rpa.journal import BatchRow, JobRow, Journal
+from rpa.outcomes import Outcome
 
 NOT_RUN = "not-run"  # a row of the client file refused before the batch (bad or duplicate)
 OUTCOME_ORDER = [o.value for o in Outcome] + ["pending", "running", NOT_RUN]

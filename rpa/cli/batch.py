@@ -23,8 +23,9 @@ from rpa.clients.file import ClientFile, RefusedRow, load_clients
 from rpa.clients.records import ClientRecord
 from rpa.config import Settings
 from rpa.errors import ClientFileError, JournalError, RpaError
-from rpa.events import EventBus, Outcome
+from rpa.events import EventBus
 from rpa.journal import Journal
+from rpa.outcomes import Outcome
 from rpa.report import NOT_RUN_OPTION
 
 if TYPE_CHECKING:  # the engine and Playwright are imported when a command runs

@@ -18,17 +18,9 @@ from rpa.cli.challenges import ConsolePrompter
 from rpa.clients.records import ClientRecord
 from rpa.config import Settings
 from rpa.errors import PlaybookError, SecretError
-from rpa.events import (
-    ArtifactSaved,
-    ChallengeWaiting,
-    Event,
-    EventBus,
-    Outcome,
-    StepFinished,
-    StepRetried,
-    StepStatus,
-)
+from rpa.events import ArtifactSaved, ChallengeWaiting, Event, EventBus, StepFinished, StepRetried
 from rpa.masking import mask, register_secret
+from rpa.outcomes import Outcome, StepStatus
 from rpa.playbook.loader import Loader, find_playbook, playbook_files
 from rpa.playbook.model import InputType, Playbook
 from rpa.playbook.schema import playbook_schema

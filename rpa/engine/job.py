@@ -40,8 +40,9 @@ from rpa.errors import (
     TemplateError,
     TransientError,
 )
-from rpa.events import Event, EventBus, Outcome, RunFinished, RunStarted
+from rpa.events import Event, EventBus, RunFinished, RunStarted
 from rpa.masking import job_scope, mask, verbatim
+from rpa.outcomes import Outcome
 from rpa.playbook.inputs import bind_inputs
 from rpa.playbook.model import Detect, Playbook
 from rpa.steps.base import JobState, Scope, Sleep

@@ -15,7 +15,7 @@ import pytest
 
 from rpa.clients.file import load_clients
 from rpa.clients.records import ClientRecord
-from rpa.events import Outcome
+from rpa.outcomes import Outcome
 from tests.e2e.conftest import Dgft
 
 Clients = dict[str, ClientRecord]

@@ -16,7 +16,7 @@ from rpa.clients.records import ClientRecord
 from rpa.clients.secrets import SecretRef
 from rpa.engine import JobResult
 from rpa.errors import FailureKind
-from rpa.events import Outcome
+from rpa.outcomes import Outcome
 from tests.e2e.conftest import Dgft
 
 Clients = dict[str, ClientRecord]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rpa.clients.records import Bank, ClientRecord, Documents
-from rpa.events import Outcome
+from rpa.outcomes import Outcome
 from tests.e2e.conftest import Dgft
 
 Clients = dict[str, ClientRecord]

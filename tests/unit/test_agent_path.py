@@ -22,8 +22,10 @@ from rpa.clients.records import ClientRecord
 from rpa.config import load_settings
 from rpa.engine import JobResult
 from rpa.errors import LeaseHeldError
-from rpa.events import Event, EventBus, Outcome, RunFinished, RunStarted
-from rpa.journal import Journal, JournalListener
+from rpa.events import Event, EventBus, RunFinished, RunStarted
+from rpa.journal import Journal
+from rpa.journal.listener import JournalListener
+from rpa.outcomes import Outcome
 from rpa.playbook.loader import Loader
 from rpa.playbook.model import Playbook
 

@@ -14,10 +14,10 @@ import pytest
 from loguru import logger
 
 from rpa.clients.secrets import SecretRef
-from rpa.events import Outcome
 from rpa.journal import Journal
 from rpa.logs import configure_logging
 from rpa.masking import MASK, job_scope, mask, register_secret, verbatim
+from rpa.outcomes import Outcome
 from rpa.steps.base import is_secret
 
 ACK = "IEC/UPD/2026/000003"

@@ -11,8 +11,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from rpa.cli import app
-from rpa.events import Outcome
 from rpa.journal import Journal
+from rpa.outcomes import Outcome
 from rpa.report import ReportFormat, build_report, render_csv, render_html, render_json
 
 
