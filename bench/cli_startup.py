@@ -3,8 +3,10 @@
     .venv/bin/python bench/cli_startup.py [--runs 20] [--rpa "python -m rpa"] [--uncached]
 
 Prints, side by side, the median and the fastest wall time of each command (a fresh process
-each run, started as a shell starts it), each with its ratio to the bare interpreter's
-(`python -c pass`); on a busy machine the fastest runs are the steadier estimate. Target
+each run, started as a shell starts it) and the median CPU time it used (user + system),
+each with its ratio to the bare interpreter's (`python -c pass`); on a busy machine the
+fastest runs and the CPU times are the steadier estimates (a process waiting for a core
+uses none). Target
 (issue 16 §7): `rpa --help` and `rpa jobs list` within 10x the bare interpreter. It prints;
 it does not assert. `--rpa` runs another command as rpa, e.g. `python -m rpa` with
 PYTHONPATH pointing at an older checkout, to compare.
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shlex
 import shutil
 import statistics
@@ -64,12 +67,19 @@ def seed_journal(data_dir: Path) -> None:
         journal.job_finished(job, Outcome.CHANGED, duration_s=12.5 + n)
 
 
-def time_once(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int]:
+def cpu_of_children() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def time_once(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, int]:
+    """Wall time, CPU time (user + system) and exit code of one run."""
+    cpu = cpu_of_children()
     started = time.perf_counter()
     done = subprocess.run(
         argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
     )
-    return time.perf_counter() - started, done.returncode
+    return time.perf_counter() - started, cpu_of_children() - cpu, done.returncode
 
 
 def main() -> None:
@@ -114,25 +124,33 @@ def main() -> None:
             ),
         ]
         times: dict[str, list[float]] = {name: [] for name, _, _ in cases}
+        cpus: dict[str, list[float]] = {name: [] for name, _, _ in cases}
         codes: dict[str, set[int]] = {name: set() for name, _, _ in cases}
         for name, argv, env in cases:  # warm-up, uncounted
-            codes[name].add(time_once(argv, env, work)[1])
+            codes[name].add(time_once(argv, env, work)[2])
         for _ in range(args.runs):
             for name, argv, env in cases:
-                seconds, code = time_once(argv, env, work)
+                seconds, cpu, code = time_once(argv, env, work)
                 times[name].append(seconds)
+                cpus[name].append(cpu)
                 codes[name].add(code)
 
     bare = statistics.median(times[cases[0][0]])
     bare_fastest = min(times[cases[0][0]])
-    print(f"{'command':<32} {'median':>8} {'× bare':>7} {'fastest':>8} {'× bare':>7}  exit")
+    bare_cpu = statistics.median(cpus[cases[0][0]])
+    print(
+        f"{'command':<31} {'median':>7} {'× bare':>6} {'fastest':>7} {'× bare':>6}"
+        f" {'cpu':>7} {'× bare':>6}  exit"
+    )
     for name, _, _ in cases:
         median = statistics.median(times[name])
         fastest = min(times[name])
+        cpu = statistics.median(cpus[name])
         exits = ",".join(str(c) for c in sorted(codes[name]))
         print(
-            f"{name:<32} {median * 1000:>6.0f}ms {median / bare:>6.1f}×"
-            f" {fastest * 1000:>6.0f}ms {fastest / bare_fastest:>6.1f}×  {exits}"
+            f"{name:<31} {median * 1000:>5.0f}ms {median / bare:>5.1f}×"
+            f" {fastest * 1000:>5.0f}ms {fastest / bare_fastest:>5.1f}×"
+            f" {cpu * 1000:>5.0f}ms {cpu / bare_cpu:>5.1f}×  {exits}"
         )
     print(f"\n{args.runs} runs each, taking turns; target: rpa within {TARGET:.0f}× python -c pass")
     print(f"rpa is {' '.join(rpa)}")
