@@ -7,9 +7,11 @@ Start-up stays light (issue 16 §7): the app knows its commands from ``COMMANDS`
 module, one-line help) and imports a command's module only when that command runs or shows
 its help, so ``rpa --help`` imports no command module, and ``rpa jobs list`` only
 ``rpa.cli.jobs``. Nothing here imports the engine, Playwright, pydantic or Rich at import
-time: settings, logging and the consoles are made on first use. A module that registers a
-command on ``app`` must have its line in ``COMMANDS`` (a unit test checks they agree).
-Help is Click's plain layout (flags shown as flags, no Rich panels to import).
+time: settings, logging and the consoles are made on first use, and option values that
+need no checking pass Typer's pydantic coercion by (``PlainValue``), so ``rpa jobs list``
+imports no pydantic either. A module that registers a command on ``app`` must have its line
+in ``COMMANDS`` (a unit test checks they agree). Help is Click's plain layout (flags shown
+as flags, no Rich panels to import).
 """
 
 from __future__ import annotations
