@@ -15,7 +15,7 @@ from demo.fictional import write_client_file as fictional_clients
 from demo.portal import MockPortal
 from demo.portal import agent_env as portal_env
 from demo.portal import mock_portal as start_portal
-from rpa.records import ClientRecord
+from rpa.clients.records import ClientRecord
 
 ROOT = Path(__file__).resolve().parent.parent
 

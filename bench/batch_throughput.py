@@ -56,7 +56,7 @@ from pathlib import Path
 import psutil
 from _mockrun import ROOT, agent_env, mock_portal, write_client_file
 
-from rpa.records import ClientRecord
+from rpa.clients.records import ClientRecord
 
 SAMPLE_S = 0.2
 

@@ -24,8 +24,8 @@ from renew_overhead import by_hand
 
 from demo.seeding import DEMO_SECRETS
 from rpa.browser import launch_options
+from rpa.clients.records import ClientRecord
 from rpa.config import load_settings
-from rpa.records import ClientRecord
 
 
 async def one_level(

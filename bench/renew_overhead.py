@@ -36,9 +36,9 @@ from playwright.async_api import Browser, async_playwright
 from demo.seeding import DEMO_SECRETS
 from rpa.agent import Agent
 from rpa.browser import BrowserSession, launch_options, open_browser
+from rpa.clients.records import ClientRecord
 from rpa.config import load_settings
 from rpa.playbook.model import Playbook
-from rpa.records import ClientRecord
 
 
 async def by_hand(

@@ -38,7 +38,7 @@ from _mockrun import ROOT, BenchPortal, agent_env, mock_portal, write_client_fil
 
 from demo.portal import free_port
 from mock_portal.embridge import _SHARED_SECRET, run_embridge_in_thread
-from rpa.records import ClientRecord
+from rpa.clients.records import ClientRecord
 
 
 def temporal_cli() -> str:

@@ -30,7 +30,7 @@ import httpx
 
 from demo.portal import PortalDidNotStart, agent_env, free_port, mock_portal
 from demo.seeding import PORTAL_NOW, SCENARIOS
-from rpa.clientfile import load_clients
+from rpa.clients.file import load_clients
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = ROOT / "examples" / "clients.csv"

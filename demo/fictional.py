@@ -11,8 +11,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from rpa.clientfile import load_clients
-from rpa.records import ClientRecord
+from rpa.clients.file import load_clients
+from rpa.clients.records import ClientRecord
 
 COLUMNS = [
     "iec",

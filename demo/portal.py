@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from demo.seeding import DEMO_SECRETS, PORTAL_NOW, build_seed
-from rpa.records import ClientRecord
+from rpa.clients.records import ClientRecord
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rpa.records import ClientRecord
+from rpa.clients.records import ClientRecord
 
 DEMO_SECRETS = {
     "DEMO_PORTAL_PASSWORD": "Demo#Passw0rd",

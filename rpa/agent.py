@@ -43,15 +43,18 @@ from rpa.challenges.providers import (
     mock_api_root,
 )
 from rpa.challenges.signing import AadhaarSigner, DscSigner
-from rpa.engine import Engine, JobFailure, JobResult, LazySecrets
+from rpa.clients.records import ClientRecord
+from rpa.clients.secrets import LazySecrets
+from rpa.engine import Engine, JobFailure, JobResult
 from rpa.errors import FailureKind, JournalError, LeaseHeldError
-from rpa.events import EventBus, Outcome, RunFinished
-from rpa.journal import Journal, JournalListener
+from rpa.events import EventBus, RunFinished
+from rpa.journal import Journal
+from rpa.journal.listener import JournalListener
 from rpa.journal.store import ANY_PLAYBOOK, LEASE_TTL_S, default_holder
 from rpa.masking import mask
+from rpa.outcomes import Outcome
 from rpa.playbook.loader import Loader
 from rpa.playbook.model import Playbook, unguarded_submit_steps
-from rpa.records import ClientRecord
 
 if TYPE_CHECKING:
     from pathlib import Path

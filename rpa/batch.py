@@ -46,16 +46,9 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from rpa.errors import FailureKind, JournalError
-from rpa.events import (
-    BatchFinished,
-    BatchPaused,
-    BatchStarted,
-    EventBus,
-    JobQueued,
-    Outcome,
-    RunFinished,
-)
+from rpa.events import BatchFinished, BatchPaused, BatchStarted, EventBus, JobQueued, RunFinished
 from rpa.journal import JobRow, Journal
+from rpa.outcomes import Outcome
 
 UNFINISHED = frozenset({"pending", "running", "interrupted"})
 

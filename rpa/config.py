@@ -3,7 +3,8 @@
 Every setting is an ``RPA_``-prefixed environment variable (``RPA_PORTAL_URL``), may be
 written in a ``.env`` file in the working directory, and the CLI passes its flags as
 overrides. ``describe_settings`` tells where each effective value came from, with secret
-values masked, for ``rpa config``.
+values masked, for ``rpa config``. ``rpa.datadir`` finds the data folder alone, the same
+way, for the commands that only read the journal.
 """
 
 from __future__ import annotations
@@ -18,10 +19,8 @@ from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rpa.datadir import DEFAULT_DATA_DIR, ENV_FILE, ENV_PREFIX, journal_path
 from rpa.errors import ConfigError
-
-ENV_PREFIX = "RPA_"
-ENV_FILE = ".env"
 
 TraceMode = Literal["on-retry", "on-failure", "always", "never"]
 
@@ -41,7 +40,7 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8700/CP/", description="Base URL of the portal, ending in /CP/"
     )
     data_dir: Path = Field(
-        Path("rpa-data"), description="Journal, artifacts, certificates and logs live here"
+        DEFAULT_DATA_DIR, description="Journal, artifacts, certificates and logs live here"
     )
     browser_path: Path | None = Field(
         None, description="Chromium/Chrome executable to use instead of searching"
@@ -200,7 +199,7 @@ class Settings(BaseSettings):
 
     @property
     def journal_path(self) -> Path:
-        return self.data_dir / "journal.sqlite3"
+        return journal_path(self.data_dir)
 
     @property
     def artifacts_dir(self) -> Path:

@@ -3,7 +3,7 @@
 A client file names its documents by path; the path resolves against the client file's
 folder and must stay inside it, or inside the configured documents folder
 (``RPA_DOCUMENTS_DIR``): ``../`` and absolute paths elsewhere, and symbolic links leading
-out, are refused when the file is loaded (``rpa.record_parts``).
+out, are refused when the file is loaded (``rpa.clients.parts``).
 
 A file can change between that check and the upload (swapped for a link to
 ``/etc/shadow``). So at upload time ``read_document`` opens the file once, without
@@ -22,7 +22,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from rpa.record_parts import MAX_PDF_BYTES
+from rpa.clients.parts import MAX_PDF_BYTES
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # Playwright's limit for a file given as bytes
 

@@ -17,28 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any, Protocol
 
-from loguru import logger
-
-
-class Outcome(StrEnum):
-    """How a job ended; stored as text."""
-
-    OK = "ok"  # nothing to do (already done, or a read-only playbook)
-    CHANGED = "changed"  # a submission was made
-    WOULD_CHANGE = "would-change"  # check mode stopped before a submission
-    FAILED = "failed"
-    NEEDS_INPUT = "needs-input"  # a challenge nobody answered in time
-    INTERRUPTED = "interrupted"  # stopped by Ctrl-C or a batch pause
-
-
-class StepStatus(StrEnum):
-    OK = "ok"
-    CHANGED = "changed"
-    SKIPPED = "skipped"
-    FAILED = "failed"
+from rpa.outcomes import Outcome, StepStatus
 
 
 def _now() -> datetime:
@@ -172,5 +153,7 @@ class EventBus:
             try:
                 listener(event)
             except Exception:
+                from loguru import logger  # not at import: reading the journal needs no logs
+
                 logger.exception("event listener {} failed; detaching it", listener)
                 self._listeners.remove(entry)

@@ -28,11 +28,11 @@ from urllib.parse import urlsplit
 import httpx
 from loguru import logger
 
+from rpa.clients.records import ClientRecord
 from rpa.config import Settings
 from rpa.errors import ConfigError, NotifyError, RpaError
 from rpa.journal import Journal
 from rpa.masking import mask, mask_deep, register_secret
-from rpa.records import ClientRecord
 from rpa.renewal import IST
 
 SMTP_TIMEOUT_S = 30.0

@@ -39,8 +39,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Any, Literal
 
+from rpa.clients.records import ClientRecord
 from rpa.journal import JobRow, Journal
-from rpa.records import ClientRecord
 from rpa.runlock import RunLock
 
 __all__ = [

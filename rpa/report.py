@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rpa.console.words import ist, outcome_words
-from rpa.events import Outcome
 from rpa.journal import BatchRow, JobRow, Journal
+from rpa.outcomes import Outcome
 
 if TYPE_CHECKING:
     from jinja2 import Template
@@ -185,7 +185,7 @@ def firm_names(source: str | None) -> dict[str, str]:
     read again only when the file changed."""
     if not source:
         return {}
-    from rpa.clientfile import load_clients
+    from rpa.clients.file import load_clients
     from rpa.errors import RpaError
 
     try:

@@ -7,9 +7,11 @@ Start-up stays light (issue 16 §7): the app knows its commands from ``COMMANDS`
 module, one-line help) and imports a command's module only when that command runs or shows
 its help, so ``rpa --help`` imports no command module, and ``rpa jobs list`` only
 ``rpa.cli.jobs``. Nothing here imports the engine, Playwright, pydantic or Rich at import
-time: settings, logging and the consoles are made on first use. A module that registers a
-command on ``app`` must have its line in ``COMMANDS`` (a unit test checks they agree).
-Help is Click's plain layout (flags shown as flags, no Rich panels to import).
+time: settings, logging and the consoles are made on first use, and option values that
+need no checking pass Typer's pydantic coercion by (``PlainValue``), so ``rpa jobs list``
+imports no pydantic either. A module that registers a command on ``app`` must have its line
+in ``COMMANDS`` (a unit test checks they agree). Help is Click's plain layout (flags shown
+as flags, no Rich panels to import).
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ COMMANDS: dict[str, Command] = {
     ),
     "jobs": Command("rpa.cli.jobs", "List and inspect jobs in the journal."),
     "report": Command(
-        "rpa.cli.jobs",
+        "rpa.cli.report",
         "Write a batch's report: per client outcome, ack number, certificate, errors.",
     ),
     "renew": Command(
@@ -118,7 +120,14 @@ class LazyGroup(TyperGroup):
             load_commands(COMMANDS[cmd_name].module)
             for name, command in _built_commands().items():
                 self.commands.setdefault(name, command)
-        return super().get_command(ctx, cmd_name)
+        command = super().get_command(ctx, cmd_name)
+        plain_values(command, ctx)
+        return command
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        plain_values(self, ctx, deep=False)  # the global options
+        result: list[str] = super().parse_args(ctx, args)
+        return result
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name = args[0] if args else ""
@@ -140,6 +149,60 @@ class LazyGroup(TyperGroup):
                 rows.append((name, command.get_short_help_str(limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+class PlainValue:
+    """Coercion of a str, int or bool option's value that needs no pydantic.
+
+    Typer (0.2x) checks each option's value with a pydantic ``TypeAdapter`` that it builds
+    on first use, so every command taking an option imported pydantic (~0.1 s; issue 16 §7).
+    A value Click already gives in the option's own type (a ``str`` for a ``str`` option,
+    an ``int`` for a count, a ``bool`` for a flag), or no value, comes out of that check as
+    it went in; so ``plain_values`` puts one of these where Typer keeps its coercion until
+    it builds it (``_runtime_param``), for the options where that holds. Any other value is
+    handed to Typer's own coercion, built then, so errors read as Typer words them."""
+
+    def __init__(self, kind: type) -> None:
+        self.kind = kind
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        if value is None or type(value) is self.kind:
+            return value
+        param._runtime_param = None  # Typer builds its own from here on
+        return param.get_runtime_param().coerce(value, param=param, ctx=ctx)
+
+
+def _plain_kind(param: Any) -> type | None:
+    """``str``, ``int`` or ``bool`` when Typer's coercion of ``param`` would pass a value of
+    that type through unchanged (no parser, no bounds, one value) and is not built yet."""
+    descriptor: Any = getattr(param, "type_descriptor", None)
+    info: Any = getattr(descriptor, "parameter_info", None)
+    if getattr(param, "_runtime_param", True) is not None or info is None:
+        return None  # another Typer, or its coercion is built already
+    kind = descriptor.annotation
+    if kind not in (str, int, bool) or param.multiple or param.nargs != 1:
+        return None
+    if info.parser is not None or descriptor.file_annotation is not None:
+        return None
+    if kind is int and (info.min is not None or info.max is not None):
+        return None
+    return kind if isinstance(kind, type) else None
+
+
+def plain_values(command: Any, ctx: Any, *, deep: bool = True) -> None:
+    """Give ``command``'s plain str, int and bool options (and, ``deep``, its subcommands')
+    a ``PlainValue``, so that running it imports no pydantic. Its ``--help`` option is one
+    too, made now (Click keeps it) with the names ``ctx`` gives, which are a subcommand's own
+    unless its ``context_settings`` name others."""
+    if command is None:
+        return
+    own_help = "help_option_names" in (getattr(command, "context_settings", None) or {})
+    for param in command.params if own_help else command.get_params(ctx):
+        kind = _plain_kind(param)
+        if kind is not None:
+            param._runtime_param = PlainValue(kind)
+    for sub in getattr(command, "commands", {}).values() if deep else ():
+        plain_values(sub, ctx)
 
 
 def load_commands(module: str) -> None:
@@ -199,9 +262,9 @@ class GlobalOptions:
         to the console and, with ``keep_log`` (commands that change something), to the
         log file in the data folder. A command that only reads passes ``keep_log=False``
         and so needs no writable data folder and creates nothing."""
+        from rpa.clients.parts import DOCUMENTS_ROOT
         from rpa.config import load_settings
         from rpa.logs import configure_logging
-        from rpa.record_parts import DOCUMENTS_ROOT
 
         merged = {**self.overrides, **{k: v for k, v in more.items() if v is not None}}
         if self._settings is None or more:

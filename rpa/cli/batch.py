@@ -19,12 +19,13 @@ from rpa.cli.app import EXIT_FAILED, EXIT_OK, app, console, err_console, fail, s
 from rpa.cli.challenges import ConsolePrompter
 from rpa.cli.progress import JsonLinesOutput, LiveDisplay, OutputMode
 from rpa.cli.safe import shown
-from rpa.clientfile import ClientFile, RefusedRow, load_clients
+from rpa.clients.file import ClientFile, RefusedRow, load_clients
+from rpa.clients.records import ClientRecord
 from rpa.config import Settings
 from rpa.errors import ClientFileError, JournalError, RpaError
-from rpa.events import EventBus, Outcome
+from rpa.events import EventBus
 from rpa.journal import Journal
-from rpa.records import ClientRecord
+from rpa.outcomes import Outcome
 from rpa.report import NOT_RUN_OPTION
 
 if TYPE_CHECKING:  # the engine and Playwright are imported when a command runs

@@ -16,9 +16,9 @@ from rich.table import Table
 
 from rpa.cli.app import EXIT_FAILED, EXIT_OK, EXIT_USAGE, app, console, fail, state
 from rpa.cli.safe import shown
-from rpa.clientfile import ClientFile, load_clients
+from rpa.clients.file import ClientFile, load_clients
+from rpa.clients.records import ClientRecord
 from rpa.errors import ClientFileError, RecordError, SecretError
-from rpa.records import ClientRecord
 
 clients_app = typer.Typer(help="Client files (CSV, Excel, YAML): check them before a run.")
 app.add_typer(clients_app, name="clients")

@@ -1,10 +1,11 @@
-"""Inspecting what ran: ``rpa jobs list``, ``rpa jobs show JOB``, ``rpa report BATCH``.
+"""Inspecting what ran: ``rpa jobs list``, ``rpa jobs show JOB``.
 
 Both read well in an 80-column terminal (issue 16 §8):
 
 - ``jobs list`` prints one line per job, under a heading per batch: the whole job id, the
-  client, playbook, status, duration, and the error cut to the line with "…". It imports
-  neither Rich nor anything the engine needs, so it starts fast (issue 16 §7).
+  client, playbook, status, duration, and the error cut to the line with "…". It starts
+  fast (issue 16 §7): it imports neither Rich nor anything the engine needs, and finds the
+  journal through the data folder setting alone (``rpa.datadir``): no pydantic, no logs.
 - ``jobs show`` prints the job, its error once, its result as fields and its timeline
   folded to its blocks (``fold_timeline``): top-level steps, blocks three deep, and at any
   depth what changed, failed, was retried, waited for a person or never finished.
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from rpa.cli.app import app, fail, state
-from rpa.report import ReportFormat
+from rpa.datadir import data_dir, journal_path
 
 if TYPE_CHECKING:
     from rpa.journal import JobRow, Journal, TimelineRow
@@ -33,7 +34,7 @@ jobs_app = typer.Typer(help="List and inspect jobs in the journal.", no_args_is_
 app.add_typer(jobs_app, name="jobs")
 
 # A job's status: the journal's (pending, running) and the engine's outcomes. A unit test
-# checks these against rpa.journal.JobStatus and rpa.events.Outcome.
+# checks these against rpa.journal.JobStatus and rpa.outcomes.Outcome.
 STATUSES = ("pending", "running", "ok", "changed", "would-change", "failed", "needs-input",
             "interrupted")  # fmt: skip
 STATUS_COLOURS = {
@@ -48,13 +49,17 @@ FOLD_DEPTH = 3  # blocks this deep show in the folded timeline
 CONTAINERS = frozenset({"block", "use"})
 
 
-def open_journal() -> Journal:
-    settings = state.settings(keep_log=False)  # reading: no log file, no writable folder
-    if not settings.journal_path.exists():
-        raise fail(f"no journal yet at {settings.journal_path} (run a job or a batch first)")
+def open_journal(path: Path | None = None) -> Journal:
+    """The journal at ``path``, opened for reading (no log file, no writable folder needed).
+    By default the data folder's, found as Settings would find it but without building them
+    (``rpa.datadir``): reading needs no other setting."""
+    if path is None:
+        path = journal_path(data_dir(state.overrides.get("data_dir")))
+    if not path.exists():
+        raise fail(f"no journal yet at {path} (run a job or a batch first)")
     from rpa.journal import Journal
 
-    return Journal.for_reading(settings.journal_path)
+    return Journal.for_reading(path)
 
 
 # -- fitting text to a terminal line -------------------------------------------------------
@@ -418,26 +423,3 @@ def _timeline_table(lines: Sequence[Line], *, full: bool) -> Any:
 
 def trace_command(path: str) -> str:
     return f"playwright show-trace {path}"
-
-
-@app.command()
-def report(
-    batch_id: Annotated[str, typer.Argument(help="The batch's id")],
-    fmt: Annotated[ReportFormat, typer.Option("--format", help="html | xlsx | csv | json")] = (
-        ReportFormat.HTML
-    ),
-    out: Annotated[Path | None, typer.Option(help="Where to write it")] = None,
-) -> None:
-    """Write a batch's report: per client outcome, ack number, certificate, errors.
-
-    For managers: firm names, outcomes in plain words, application status, the certificate
-    and its SHA-256, times in IST, rows not run; HTML, XLSX, CSV or JSON."""
-    from rpa.cli.app import console
-    from rpa.report import build_report, write_report
-
-    journal = open_journal()
-    settings = state.settings()
-    built = build_report(journal, batch_id, console_url=settings.console_url)
-    target = out or settings.data_dir / "reports" / f"{batch_id}.{fmt.value}"
-    write_report(built, fmt, target)
-    console.print(f"report written to {target}", highlight=False)

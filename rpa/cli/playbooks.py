@@ -15,23 +15,15 @@ from rich.markup import escape
 
 from rpa.cli.app import EXIT_FAILED, EXIT_USAGE, app, console, err_console, fail, state
 from rpa.cli.challenges import ConsolePrompter
+from rpa.clients.records import ClientRecord
 from rpa.config import Settings
 from rpa.errors import PlaybookError, SecretError
-from rpa.events import (
-    ArtifactSaved,
-    ChallengeWaiting,
-    Event,
-    EventBus,
-    Outcome,
-    StepFinished,
-    StepRetried,
-    StepStatus,
-)
+from rpa.events import ArtifactSaved, ChallengeWaiting, Event, EventBus, StepFinished, StepRetried
 from rpa.masking import mask, register_secret
+from rpa.outcomes import Outcome, StepStatus
 from rpa.playbook.loader import Loader, find_playbook, playbook_files
 from rpa.playbook.model import InputType, Playbook
 from rpa.playbook.schema import playbook_schema
-from rpa.records import ClientRecord
 
 if TYPE_CHECKING:  # the engine and Playwright are imported when a command runs
     from rpa.engine import JobResult
@@ -111,7 +103,7 @@ def _client(clients: Path | None, iec: str | None) -> ClientContext:
     if clients is None or iec is None:
         raise fail("--clients FILE and --client IEC go together")
     from rpa.agent import client_context
-    from rpa.clientfile import load_clients
+    from rpa.clients.file import load_clients
     from rpa.errors import ClientFileError
 
     try:
@@ -132,7 +124,7 @@ def _parse_inputs(pairs: list[str], playbook: Playbook, client: ClientContext) -
     """``k=v`` pairs, then the client record's fields of the same names. A secret input may
     be a reference (env:NAME, file:PATH, keyring:...) and is asked for, hidden, when
     missing on a terminal."""
-    from rpa.secrets import SecretRef
+    from rpa.clients.secrets import SecretRef
 
     given: dict[str, Any] = {
         name: client.values[name]

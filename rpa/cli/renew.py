@@ -27,10 +27,10 @@ from rpa.cli.batch import (
 from rpa.cli.challenges import ConsolePrompter
 from rpa.cli.progress import OutputMode
 from rpa.cli.safe import shown
+from rpa.clients.records import ClientRecord
 from rpa.errors import BatchError
 from rpa.events import EventBus
 from rpa.notify import notify, summarise
-from rpa.records import ClientRecord
 from rpa.renewal import RunLock, financial_year, fy_label, plan, plan_totals, to_run, today_in_india
 
 if TYPE_CHECKING:  # the engine and Playwright are imported when a command runs

@@ -33,11 +33,12 @@ import yaml
 from loguru import logger
 from pydantic import SecretStr
 
-from rpa.config import ENV_PREFIX, Settings
+from rpa.clients.records import SECRET_FIELDS, ClientRecord
+from rpa.clients.secrets import SecretRef
+from rpa.config import Settings
+from rpa.datadir import ENV_PREFIX
 from rpa.journal import Journal
 from rpa.journal.store import new_id
-from rpa.records import SECRET_FIELDS, ClientRecord
-from rpa.secrets import SecretRef
 
 PROMPTING = "prompt"
 
@@ -124,7 +125,7 @@ def start_batch(
     """Plan a batch of every good row of ``clients`` (the bad ones recorded as not run)
     and start ``rpa batch --resume`` on it. Returns the batch's id."""
     from rpa.cli.batch import not_run_rows, plan_new_batch
-    from rpa.clientfile import load_clients
+    from rpa.clients.file import load_clients
 
     loaded = load_clients(clients, sheet=sheet)
     plan = plan_new_batch(

@@ -33,6 +33,7 @@ from loguru import logger
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from rpa.clients.records import ClientRecord
 from rpa.distributed.messages import (
     CHUNK_BYTES,
     MAX_CERTIFICATE_BYTES,
@@ -46,8 +47,8 @@ from rpa.distributed.messages import (
 from rpa.distributed.routing import worker_queue
 from rpa.distributed.workflow import ACTIVITY, FETCH_ACTIVITY, JOB_FAILED, TRANSIENT
 from rpa.errors import FailureKind
-from rpa.events import Event, Outcome, RunFinished, StepStarted
-from rpa.records import ClientRecord
+from rpa.events import Event, RunFinished, StepStarted
+from rpa.outcomes import Outcome
 
 if TYPE_CHECKING:
     from rpa.agent import Agent

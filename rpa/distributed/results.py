@@ -20,7 +20,8 @@ from typing import Any
 from loguru import logger
 
 from rpa.distributed.messages import FileBlob, JobOutput
-from rpa.events import ArtifactSaved, EventBus, Outcome, RunFinished, RunStarted, StepStarted
+from rpa.events import ArtifactSaved, EventBus, RunFinished, RunStarted, StepStarted
+from rpa.outcomes import Outcome
 
 
 def output_from(details: Any) -> JobOutput | None:

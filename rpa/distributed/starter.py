@@ -38,7 +38,8 @@ from rpa.distributed.messages import JobInput, JobOutput
 from rpa.distributed.results import OfficeFiling, output_from
 from rpa.distributed.routing import SHARED_QUEUE, submits, task_queue_for, workflow_id
 from rpa.distributed.workflow import ClientJobWorkflow
-from rpa.events import BatchFinished, BatchStarted, JobQueued, Outcome
+from rpa.events import BatchFinished, BatchStarted, JobQueued
+from rpa.outcomes import Outcome
 from rpa.renewal import financial_year, today_in_india
 
 if TYPE_CHECKING:

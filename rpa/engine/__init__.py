@@ -8,6 +8,5 @@
 """
 
 from rpa.engine.job import ContextFactory, Engine, JobFailure, JobResult
-from rpa.steps.base import LazySecrets
 
-__all__ = ["ContextFactory", "Engine", "JobFailure", "JobResult", "LazySecrets"]
+__all__ = ["ContextFactory", "Engine", "JobFailure", "JobResult"]

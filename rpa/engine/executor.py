@@ -44,8 +44,9 @@ from rpa.errors import (
     TemplateError,
     TransientError,
 )
-from rpa.events import StepFinished, StepRetried, StepStarted, StepStatus, SubmitDone, SubmitIntent
+from rpa.events import StepFinished, StepRetried, StepStarted, SubmitDone, SubmitIntent
 from rpa.masking import mask
+from rpa.outcomes import StepStatus
 from rpa.playbook.args import UseArgs
 from rpa.playbook.inputs import bind_inputs
 from rpa.playbook.kinds import KINDS

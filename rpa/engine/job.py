@@ -20,6 +20,7 @@ from loguru import logger
 from rpa.artifacts import JobArtifacts
 from rpa.browser import PlaywrightError
 from rpa.challenges.base import Providers
+from rpa.clients.secrets import Secrets
 from rpa.engine.executor import (
     CheckStop,
     Executor,
@@ -39,11 +40,12 @@ from rpa.errors import (
     TemplateError,
     TransientError,
 )
-from rpa.events import Event, EventBus, Outcome, RunFinished, RunStarted
+from rpa.events import Event, EventBus, RunFinished, RunStarted
 from rpa.masking import job_scope, mask, verbatim
+from rpa.outcomes import Outcome
 from rpa.playbook.inputs import bind_inputs
 from rpa.playbook.model import Detect, Playbook
-from rpa.steps.base import JobState, Scope, Secrets, Sleep
+from rpa.steps.base import JobState, Scope, Sleep
 from rpa.steps.screen import Looks, watched_selectors
 
 if TYPE_CHECKING:

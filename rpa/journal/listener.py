@@ -11,7 +11,6 @@ from rpa.events import (
     ArtifactSaved,
     ChallengeWaiting,
     Event,
-    Outcome,
     RunFinished,
     RunStarted,
     StepFinished,
@@ -21,6 +20,7 @@ from rpa.events import (
     SubmitIntent,
 )
 from rpa.journal.store import Journal
+from rpa.outcomes import Outcome
 
 
 class JournalListener:

@@ -33,10 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from rpa.errors import JournalError, LeaseHeldError
-from rpa.events import Outcome
 from rpa.journal.schema import migrate
-from rpa.logs import reported_by_the_cli
 from rpa.masking import mask
+from rpa.outcomes import Outcome
 
 FINAL_STATUSES = frozenset(o.value for o in Outcome if o is not Outcome.INTERRUPTED)
 LEASE_TTL_S = 15 * 60  # its holder renews it while it runs (rpa.agent): this is the crash wait
@@ -87,6 +86,8 @@ def holder_alive(holder: str) -> bool:
 
 def _failure(what: str, exc: sqlite3.Error) -> JournalError:
     """The error for SQLite's ``exc``: one the command line reports, once (``rpa.logs``)."""
+    from rpa.logs import reported_by_the_cli  # loguru, imported only when the journal fails
+
     message = f"{what}: {exc}"
     reported_by_the_cli(message)
     return JournalError(message)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from rpa import identifiers
+from rpa.clients import identifiers
 from rpa.errors import RecordError
 from rpa.masking import register_secret
 from rpa.playbook.model import InputSpec, InputType

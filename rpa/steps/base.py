@@ -7,16 +7,16 @@ attempt and return a value (registered with ``register:``); they never loop or s
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rpa.clients.secrets import Secrets
 from rpa.events import Event
 from rpa.masking import is_secret as _is_secret
-from rpa.masking import register_secret
 from rpa.steps.screen import Looks
 
 if TYPE_CHECKING:
@@ -30,52 +30,6 @@ if TYPE_CHECKING:
     from rpa.steps.screen import Screen
 
 Sleep = Callable[[float], Awaitable[None]]
-
-
-class LazySecrets(Mapping[str, str]):
-    """Secrets resolved only when a template reads them (a client's DSC PIN is not read
-    from the keyring for a job that never signs). ``resolve`` raises ``SecretError``."""
-
-    def __init__(self, names: Iterable[str], resolve: Callable[[str], str]) -> None:
-        self._names = list(names)
-        self._resolve = resolve
-        self._cache: dict[str, str] = {}
-
-    def __getitem__(self, key: str) -> str:
-        if key not in self._names:
-            raise KeyError(key)
-        if key not in self._cache:
-            self._cache[key] = self._resolve(key)
-        return self._cache[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-
-class Secrets(Mapping[str, str]):
-    """The job's secrets for templates (``secrets.password``). Values may be resolved
-    lazily by the caller's mapping; each one read is registered in the job's secret scope
-    first (``rpa.masking``)."""
-
-    def __init__(self, source: Mapping[str, str] | None) -> None:
-        self._source = source or {}
-
-    def __getitem__(self, key: str) -> str:
-        value = self._source[key]
-        register_secret(value)
-        return value
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._source)
-
-    def __len__(self) -> int:
-        return len(self._source)
-
-    def __repr__(self) -> str:
-        return f"<secrets: {', '.join(self._source)}>"
 
 
 @dataclass

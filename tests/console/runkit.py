@@ -19,7 +19,7 @@ from consolekit import ConsoleServer, start_console
 from demo.seeding import DEMO_SECRETS, PORTAL_NOW, build_seed
 from mock_portal.app import create_app
 from mock_portal.server import ServerHandle, free_port, run_in_thread
-from rpa.clientfile import load_clients
+from rpa.clients.file import load_clients
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "clients.csv"

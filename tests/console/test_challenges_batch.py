@@ -32,7 +32,7 @@ from demo.fictional import COLUMNS, client_rows
 from demo.seeding import DEMO_SECRETS, PORTAL_NOW, build_seed
 from mock_portal.app import create_app
 from mock_portal.server import free_port, run_in_thread
-from rpa.clientfile import load_clients
+from rpa.clients.file import load_clients
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_MS = 180_000

@@ -19,9 +19,9 @@ from runkit import (
     write_clients,
 )
 
-from rpa.events import Outcome
 from rpa.journal import JobRow
 from rpa.journal.people import People
+from rpa.outcomes import Outcome
 
 pytestmark = pytest.mark.browser
 KAVERI = "0395012847"  # an IEC issued before 2020: its leading zero matters

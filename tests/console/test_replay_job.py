@@ -125,7 +125,7 @@ def test_a_secret_written_in_clear_is_never_shown_and_a_real_replay_needs_a_chec
 ) -> None:
     from consolekit import PLANTED_PIN
 
-    from rpa.events import Outcome
+    from rpa.outcomes import Outcome
 
     header, [row] = example_rows(DSC_SIGNER)
     row["dsc_pin"] = PLANTED_PIN  # a literal: the scanner fails the test if a page shows it

@@ -11,7 +11,7 @@ from consolekit import ConsoleServer
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from rpa.events import Outcome
+from rpa.outcomes import Outcome
 
 pytestmark = pytest.mark.browser
 KAVERI = "0395012847"

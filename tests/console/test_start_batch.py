@@ -11,9 +11,9 @@ from consolekit import ConsoleServer
 from playwright.sync_api import Page, expect
 from runkit import DSC_SIGNER, example_rows, portal_and_console, seed, wait_for, write_clients
 
-from rpa.events import Outcome
 from rpa.journal import JobRow
 from rpa.journal.people import People
+from rpa.outcomes import Outcome
 from rpa.report import build_report
 
 pytestmark = pytest.mark.browser

@@ -29,7 +29,7 @@ from demo.fictional import write_client_file
 from demo.portal import MockPortal, agent_env, free_port
 from demo.portal import mock_portal as start_portal
 from mock_portal.embridge import _SHARED_SECRET, EmbridgeServer, run_embridge_in_thread
-from rpa.records import ClientRecord
+from rpa.clients.records import ClientRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,15 +11,16 @@ from pathlib import Path
 import pytest
 
 from demo.fictional import write_client_file
+from rpa.clients.records import ClientRecord
 from rpa.config import load_settings
 from rpa.distributed.messages import FileBlob, JobOutput
 from rpa.distributed.results import OfficeFiling, output_from
 from rpa.distributed.routing import SHARED_QUEUE, submits, task_queue_for, workflow_id
 from rpa.events import EventBus
-from rpa.journal import Journal, JournalListener
+from rpa.journal import Journal
+from rpa.journal.listener import JournalListener
 from rpa.playbook.builtin import builtin_playbooks_dir
 from rpa.playbook.loader import Loader
-from rpa.records import ClientRecord
 
 
 @pytest.fixture(scope="module")

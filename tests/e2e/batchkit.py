@@ -22,7 +22,7 @@ from demo.fictional import write_client_file
 from demo.portal import MockPortal, agent_env
 from demo.portal import mock_portal as start_portal
 from demo.seeding import PORTAL_NOW
-from rpa.clientfile import load_clients
+from rpa.clients.file import load_clients
 from tests.e2e.clientmix import MixClient, secrets_env
 from tests.e2e.clientmix import seed_body as mix_seed_body
 

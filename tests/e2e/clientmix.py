@@ -44,8 +44,8 @@ from typing import Any
 
 from demo.fictional import COLUMNS
 from demo.seeding import SCENARIOS, iec_seed
-from rpa.clientfile import load_clients
-from rpa.records import ClientRecord, SignWith, parse_record
+from rpa.clients.file import load_clients
+from rpa.clients.records import ClientRecord, SignWith, parse_record
 
 #: Letters a PAN's first three may take (the demo's); "Z" is left for people who are not
 #: clients (namesakes, signatories), so their PANs never equal a client's.

@@ -24,10 +24,10 @@ from mock_portal.app import create_app
 from mock_portal.server import ServerHandle, free_port, run_in_thread
 from rpa.agent import Agent
 from rpa.browser import open_browser
-from rpa.clientfile import load_clients
+from rpa.clients.file import load_clients
+from rpa.clients.records import ClientRecord
 from rpa.config import Settings, load_settings
 from rpa.engine import JobResult
-from rpa.records import ClientRecord
 from tests.e2e.clientmix import MixClient, secrets_env
 from tests.e2e.clientmix import seed_body as mix_seed_body
 

@@ -22,9 +22,9 @@ from demo.seeding import PORTAL_NOW, SCENARIOS
 from mock_portal import dsc
 from mock_portal.signing import aadhaar_matches
 from rpa.challenges.certificates import CertificateOwner, OfferedCertificate, choose_certificate
-from rpa.clientfile import load_clients
-from rpa.identifiers import PAN_TYPES_FOR_CONCERN, parse_nature_of_concern, parse_pan
-from rpa.records import parse_record
+from rpa.clients.file import load_clients
+from rpa.clients.identifiers import PAN_TYPES_FOR_CONCERN, parse_nature_of_concern, parse_pan
+from rpa.clients.records import parse_record
 from tests.e2e.clientmix import (
     MixClient,
     mix_clients,

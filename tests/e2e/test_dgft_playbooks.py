@@ -25,8 +25,8 @@ from rpa.challenges.base import (
 )
 from rpa.challenges.providers import MockCaptcha, MockPortalApi, mock_api_root
 from rpa.challenges.signing import AadhaarSigner, DscSigner
-from rpa.events import Outcome
-from rpa.records import ClientRecord
+from rpa.clients.records import ClientRecord
+from rpa.outcomes import Outcome
 from tests.e2e.conftest import Dgft
 
 Clients = dict[str, ClientRecord]

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from rpa.clientfile import load_clients
-from rpa.events import Outcome
-from rpa.records import ClientRecord
+from rpa.clients.file import load_clients
+from rpa.clients.records import ClientRecord
+from rpa.outcomes import Outcome
 from tests.e2e.conftest import Dgft
 
 Clients = dict[str, ClientRecord]

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from rpa.challenges.base import CaptchaRequest
+from rpa.clients.records import ClientRecord
+from rpa.clients.secrets import SecretRef
 from rpa.engine import JobResult
 from rpa.errors import FailureKind
-from rpa.events import Outcome
-from rpa.records import ClientRecord
-from rpa.secrets import SecretRef
+from rpa.outcomes import Outcome
 from tests.e2e.conftest import Dgft
 
 Clients = dict[str, ClientRecord]

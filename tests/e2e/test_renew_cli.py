@@ -17,7 +17,7 @@ import pytest
 from demo.seeding import DEMO_SECRETS, build_seed
 from mock_portal import create_app
 from mock_portal.server import ServerHandle, free_port, run_in_thread
-from rpa.clientfile import load_clients
+from rpa.clients.file import load_clients
 
 ROOT = Path(__file__).resolve().parents[2]
 # due (DSC), already renewed (DSC), de-activated (Aadhaar), contacts to re-verify (Aadhaar)

@@ -29,8 +29,8 @@ from batchkit import (
     write_clients,
 )
 
-from rpa.events import Outcome
 from rpa.journal import Journal
+from rpa.outcomes import Outcome
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

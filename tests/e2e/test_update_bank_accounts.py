@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rpa.events import Outcome
-from rpa.records import Bank, ClientRecord, Documents
+from rpa.clients.records import Bank, ClientRecord, Documents
+from rpa.outcomes import Outcome
 from tests.e2e.conftest import Dgft
 
 Clients = dict[str, ClientRecord]

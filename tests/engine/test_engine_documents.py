@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rpa.clientfile import load_clients
-from rpa.records import ClientRecord
+from rpa.clients.file import load_clients
+from rpa.clients.records import ClientRecord
 from tests.engine.harness import Harness
 from tests.unit.test_documents import client_file, pdf_bytes
 

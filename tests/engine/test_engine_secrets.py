@@ -17,7 +17,8 @@ from rpa.challenges.base import Providers
 from rpa.challenges.testing import ScriptedChallenges
 from rpa.engine import Engine, JobResult
 from rpa.events import ArtifactSaved, Event, EventBus
-from rpa.journal import Journal, JournalListener
+from rpa.journal import Journal
+from rpa.journal.listener import JournalListener
 from rpa.logs import configure_logging
 from rpa.playbook.loader import Loader
 from tests.engine.harness import Harness

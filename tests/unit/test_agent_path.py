@@ -17,15 +17,17 @@ import pytest
 from rpa.agent import CLIENT_BUSY, UNCONFIRMED_SUBMISSION, Agent
 from rpa.batch import BatchJob, BatchRunner
 from rpa.challenges.base import Providers
-from rpa.clientfile import load_clients
+from rpa.clients.file import load_clients
+from rpa.clients.records import ClientRecord
 from rpa.config import load_settings
 from rpa.engine import JobResult
 from rpa.errors import LeaseHeldError
-from rpa.events import Event, EventBus, Outcome, RunFinished, RunStarted
-from rpa.journal import Journal, JournalListener
+from rpa.events import Event, EventBus, RunFinished, RunStarted
+from rpa.journal import Journal
+from rpa.journal.listener import JournalListener
+from rpa.outcomes import Outcome
 from rpa.playbook.loader import Loader
 from rpa.playbook.model import Playbook
-from rpa.records import ClientRecord
 
 RunAsync = Callable[[Coroutine[Any, Any, Any]], Any]
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from rpa.artifacts import describe_event
-from rpa.events import RunStarted, StepFinished, StepStatus
+from rpa.events import RunStarted, StepFinished
+from rpa.outcomes import StepStatus
 
 
 def test_a_step_log_line_has_the_time_the_event_and_its_set_fields() -> None:

@@ -9,8 +9,10 @@ import pytest
 
 from rpa.batch import BatchJob, BatchPolicy, BatchRunner, JobEnd, resume_jobs
 from rpa.errors import FailureKind
-from rpa.events import BatchPaused, Event, EventBus, Outcome, RunFinished
-from rpa.journal import Journal, JournalListener
+from rpa.events import BatchPaused, Event, EventBus, RunFinished
+from rpa.journal import Journal
+from rpa.journal.listener import JournalListener
+from rpa.outcomes import Outcome
 
 RunAsync = Callable[[Coroutine[Any, Any, Any]], Any]
 

@@ -12,9 +12,9 @@ from fpdf import FPDF
 from typer.testing import CliRunner
 
 from rpa.cli import app
-from rpa.clientfile import load_clients
+from rpa.clients.file import load_clients
+from rpa.clients.parts import DOCUMENTS_ROOT
 from rpa.documents import DocumentRefused, read_document, read_upload
-from rpa.record_parts import DOCUMENTS_ROOT
 
 HEADER = (
     "iec,pan,firm_name,name_as_per_pan,dob,email,mobile,portal_password,sign_with,dsc_token,"

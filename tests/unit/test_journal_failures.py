@@ -17,10 +17,12 @@ from loguru import logger
 
 from rpa.batch import BatchJob, BatchPolicy, BatchRunner, JobEnd
 from rpa.errors import JournalError
-from rpa.events import EventBus, Outcome, RunFinished, RunStarted
-from rpa.journal import Journal, JournalListener
+from rpa.events import EventBus, RunFinished, RunStarted
+from rpa.journal import Journal
+from rpa.journal.listener import JournalListener
 from rpa.logfile import LogFile
 from rpa.logs import LOG_FILE_NAME, configure_logging
+from rpa.outcomes import Outcome
 from tests.faults import FailingConnection
 
 RunAsync = Callable[[Coroutine[Any, Any, Any]], Any]

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from loguru import logger
 
-from rpa.events import Outcome
+from rpa.clients.secrets import SecretRef
 from rpa.journal import Journal
 from rpa.logs import configure_logging
 from rpa.masking import MASK, job_scope, mask, register_secret, verbatim
-from rpa.secrets import SecretRef
+from rpa.outcomes import Outcome
 from rpa.steps.base import is_secret
 
 ACK = "IEC/UPD/2026/000003"

@@ -15,12 +15,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from rpa.clients.records import ClientRecord, parse_record
 from rpa.config import Settings, load_settings
 from rpa.errors import NotifyError
 from rpa.journal import Journal
 from rpa.masking import register_secret, registry
 from rpa.notify import RunSummary, notify, render_text, send_email, send_webhook, summarise
-from rpa.records import ClientRecord, parse_record
 
 SMTP_USER = "robot@consultancy.example"
 SMTP_PASSWORD = "smtp-pass-7781"

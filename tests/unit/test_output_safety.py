@@ -26,12 +26,12 @@ from rpa.events import (
     BatchStarted,
     ChallengeWaiting,
     JobQueued,
-    Outcome,
     StepRetried,
     StepStarted,
 )
 from rpa.journal import Journal
 from rpa.logs import configure_logging
+from rpa.outcomes import Outcome
 from rpa.report import build_report, csv_cell, render_csv
 
 # What a hostile firm name may hold: a window title (OSC 0), a screen clear (CSI), an 8-bit

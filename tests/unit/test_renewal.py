@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from rpa.clients.records import ClientRecord, parse_record
 from rpa.errors import BatchError
 from rpa.journal import Journal
-from rpa.records import ClientRecord, parse_record
 from rpa.renewal import (
     PlanRow,
     PlanState,

@@ -11,8 +11,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from rpa.cli import app
-from rpa.events import Outcome
 from rpa.journal import Journal
+from rpa.outcomes import Outcome
 from rpa.report import ReportFormat, build_report, render_csv, render_html, render_json
 
 
@@ -155,7 +155,7 @@ def test_rows_not_run_are_in_every_report_with_their_row_and_reason(
     tmp_path: Path, client_file: Path
 ) -> None:
     from rpa.cli.batch import not_run_rows, plan_new_batch
-    from rpa.clientfile import load_clients
+    from rpa.clients.file import load_clients
 
     loaded = load_clients(client_file)
     journal = Journal(tmp_path / "data" / "journal.sqlite3")
@@ -209,7 +209,7 @@ def test_only_an_iec_on_a_refused_row_is_reported_not_run_and_the_others_left_ou
     tmp_path: Path, client_file: Path
 ) -> None:
     from rpa.cli.batch import not_run_rows, plan_new_batch, wanted_iecs
-    from rpa.clientfile import load_clients
+    from rpa.clients.file import load_clients
 
     loaded = load_clients(client_file)
     wanted = wanted_iecs("aajfg 2290m, AABCB4821K", loaded, client_file)

@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from rpa.cli import app
-from rpa.events import Outcome
 from rpa.journal import Journal
+from rpa.outcomes import Outcome
 from rpa.report import build_report, render_csv, render_html, render_json, render_xlsx
 
 HEADER = (
@@ -31,7 +31,7 @@ ROWS = [
 @pytest.fixture
 def report_batch(tmp_path: Path) -> tuple[Journal, str, Path]:
     from rpa.cli.batch import not_run_rows, plan_new_batch
-    from rpa.clientfile import load_clients
+    from rpa.clients.file import load_clients
 
     clients = tmp_path / "clients.csv"
     clients.write_text("\n".join([HEADER, *ROWS]) + "\n")

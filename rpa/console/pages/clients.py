@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from rpa.clientfile import ClientFile, load_clients
+from rpa.clients.file import ClientFile, load_clients
 from rpa.config import Settings
 from rpa.console import runs
 from rpa.console.audit import audit

@@ -24,7 +24,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from rpa.clientfile import load_clients
+from rpa.clients.file import load_clients
+from rpa.clients.records import SECRET_FIELDS, ClientRecord, check_record
+from rpa.clients.secrets import SecretRef
 from rpa.console import runs
 from rpa.console.audit import audit
 from rpa.console.auth import Role, checked_form, require
@@ -34,8 +36,6 @@ from rpa.console.render import render
 from rpa.errors import JournalError, RpaError
 from rpa.journal import JobRow, Journal
 from rpa.journal.people import People
-from rpa.records import SECRET_FIELDS, ClientRecord, check_record
-from rpa.secrets import SecretRef
 
 #: The client's plain fields the form offers, with their labels.
 FIELDS: tuple[tuple[str, str], ...] = (

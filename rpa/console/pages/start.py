@@ -23,7 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from rpa.cli.clients import verdict
-from rpa.clientfile import ClientFile, load_clients
+from rpa.clients.file import ClientFile, load_clients
 from rpa.console import runs
 from rpa.console.audit import audit
 from rpa.console.auth import Role, checked_form, require

@@ -15,8 +15,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from rpa.cli import app
-from rpa.events import Outcome
 from rpa.journal import Journal
+from rpa.outcomes import Outcome
 
 WIDTH = 80
 

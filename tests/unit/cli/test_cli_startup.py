@@ -18,6 +18,8 @@ import typer.main
 from rpa.cli import app
 
 HEAVY = ("playwright", "rpa.engine", "rpa.agent", "rpa.browser", "rpa.steps", "pydantic")
+# what reading the journal does without: settings, records, logs, Rich, the events' classes
+NOT_FOR_READING = (*HEAVY, "rpa.config", "rpa.clients", "rpa.logs", "loguru", "rich", "rpa.events")
 
 PROBE = """
 import json, sys
@@ -28,13 +30,15 @@ try:
     main()
 except SystemExit as exc:
     code = exc.code or 0
-loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("rpa", "playwright", "pydantic"))
+tops = ("rpa", "playwright", "pydantic", "pydantic_settings", "loguru", "rich")
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in tops)
 print("\\n@@" + json.dumps({"code": code, "modules": loaded}))
 """
 
 
 def modules_after(args: list[str], tmp_path: Path, *, data: Path | None = None) -> list[str]:
-    """The modules of rpa, Playwright and pydantic loaded once ``rpa ARGS`` has run."""
+    """The modules of rpa, Playwright, pydantic, loguru and Rich loaded once ``rpa ARGS`` has
+    run."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RPA_")}
     env["RPA_DATA_DIR"] = str(data or tmp_path / "data")
     done = subprocess.run(
@@ -73,18 +77,37 @@ def test_rpa_help_imports_no_command_module(tmp_path: Path) -> None:
     assert [m for m in loaded if m.startswith("rpa.cli.") and m != "rpa.cli.app"] == []
 
 
-def test_rpa_jobs_list_imports_neither_playwright_nor_the_engine(tmp_path: Path) -> None:
-    from rpa.events import Outcome
+def journal_with_a_job(tmp_path: Path) -> tuple[Path, str]:
     from rpa.journal import Journal
+    from rpa.outcomes import Outcome
 
     data = tmp_path / "data"
     journal = Journal(data / "journal.sqlite3")
     job = journal.add_job("renew", client="AAACB1234F")
     journal.job_finished(job, Outcome.CHANGED, duration_s=1.0)
     journal.close()
-    loaded = modules_after(["jobs", "list"], tmp_path, data=data)
+    return data, job
+
+
+def test_rpa_jobs_list_imports_no_settings_no_logs_no_pydantic_no_engine(tmp_path: Path) -> None:
+    data, _ = journal_with_a_job(tmp_path)
+    loaded = modules_after(["-v", "jobs", "list", "--client", "AAACB1234F"], tmp_path, data=data)
     assert "rpa.cli.jobs" in loaded
-    assert [m for m in heavy(loaded) if not m.startswith("pydantic")] == []
+    assert "rpa.journal.store" in loaded
+    assert [m for m in loaded if m.startswith(NOT_FOR_READING)] == []
+
+
+def test_rpa_jobs_show_imports_no_settings_no_logs_no_pydantic_no_engine(tmp_path: Path) -> None:
+    data, job = journal_with_a_job(tmp_path)
+    loaded = modules_after(["jobs", "show", job], tmp_path, data=data)
+    assert "rpa.journal.store" in loaded
+    assert [m for m in loaded if m.startswith(NOT_FOR_READING) and m.split(".")[0] != "rich"] == []
+
+
+def test_rpa_jobs_list_without_a_journal_imports_no_pydantic(tmp_path: Path) -> None:
+    loaded = modules_after(["jobs", "list"], tmp_path)
+    assert "rpa.cli.jobs" in loaded
+    assert heavy(loaded) == []
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ from jobsjournal import BUSY_ERROR, SIGN_PATH, WIDTH, Jobs, invoke
 from rich.cells import cell_len
 from typer.testing import CliRunner
 
-from rpa.events import Outcome
 from rpa.journal import JobStatus, Journal
+from rpa.outcomes import Outcome
 
 SCREEN = 24  # lines
 

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from rpa.batch import BatchJob, BatchRunner, BatchSummary, JobEnd
-from rpa.events import EventBus, Outcome
-from rpa.journal import Journal, JournalListener
+from rpa.events import EventBus
+from rpa.journal import Journal
+from rpa.journal.listener import JournalListener
+from rpa.outcomes import Outcome
 
 
 class SlowRunner:

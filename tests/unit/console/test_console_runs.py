@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rpa.clientfile import load_clients
+from rpa.clients.file import load_clients
 from rpa.config import load_settings
 from rpa.console import runs
 from rpa.journal import Journal

@@ -23,7 +23,8 @@ from rpa.config import load_settings
 from rpa.engine import Engine, JobResult
 from rpa.errors import PortalChangedError
 from rpa.events import Event, EventBus, RunFinished
-from rpa.journal import Journal, JournalListener
+from rpa.journal import Journal
+from rpa.journal.listener import JournalListener
 from rpa.masking import MASK
 from rpa.playbook.loader import Loader
 from tests.unit.engine.fakes import FakeBrowser

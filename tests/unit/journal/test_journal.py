@@ -14,19 +14,19 @@ from rpa.events import (
     ArtifactSaved,
     ChallengeWaiting,
     EventBus,
-    Outcome,
     RunFinished,
     RunStarted,
     StepFinished,
     StepRetried,
     StepStarted,
-    StepStatus,
     SubmitDone,
     SubmitIntent,
 )
-from rpa.journal import Journal, JournalListener
+from rpa.journal import Journal
+from rpa.journal.listener import JournalListener
 from rpa.journal.schema import SCHEMA_VERSION
 from rpa.masking import register_secret, registry
+from rpa.outcomes import Outcome, StepStatus
 
 
 @pytest.fixture

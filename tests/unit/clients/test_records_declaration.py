@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rpa.clientcolumns import column_path
-from rpa.clientfile import load_clients
-from rpa.records import check_record
+from rpa.clients.columns import column_path
+from rpa.clients.file import load_clients
+from rpa.clients.records import check_record
 
 GOOD = {
     "iec": "AAJFG2290M",

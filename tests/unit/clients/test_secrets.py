@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from loguru import logger
 
+from rpa.clients.records import parse_record
+from rpa.clients.secrets import SecretKind, SecretRef
 from rpa.errors import SecretError
 from rpa.masking import mask, registry
-from rpa.records import parse_record
-from rpa.secrets import SecretKind, SecretRef
 
 
 @pytest.fixture
@@ -261,7 +261,7 @@ def test_references_survive_copying_and_pickling(tmp_path: Path) -> None:
 
 
 def test_the_json_schema_describes_a_reference() -> None:
-    from rpa.records import ClientRecord
+    from rpa.clients.records import ClientRecord
 
     schema = ClientRecord.model_json_schema()
     assert schema["properties"]["portal_password"]["type"] == "string"

@@ -35,7 +35,7 @@ from typing import Any
 import yaml
 from loguru import logger
 
-from rpa.clientcolumns import (
+from rpa.clients.columns import (
     REQUIRED_COLUMNS,
     ColumnPath,
     column_path,
@@ -47,9 +47,9 @@ from rpa.clientcolumns import (
     suggest,
     unflatten,
 )
-from rpa.clientreaders import Sheets, csv_rows, read_text, xlsx_rows
+from rpa.clients.readers import Sheets, csv_rows, read_text, xlsx_rows
+from rpa.clients.records import ClientRecord, check_record
 from rpa.errors import ClientFileError, RecordError
-from rpa.records import ClientRecord, check_record
 
 MAX_ROWS = 100_000
 MAX_FILE_BYTES = 100 * 1024 * 1024

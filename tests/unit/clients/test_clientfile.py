@@ -20,11 +20,11 @@ from loguru import logger
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
-from rpa.clientcolumns import REQUIRED_COLUMNS, column_path
-from rpa.clientfile import MAX_ROWS, ClientFile, load_clients
+from rpa.clients.columns import REQUIRED_COLUMNS, column_path
+from rpa.clients.file import MAX_ROWS, ClientFile, load_clients
 from rpa.errors import ClientFileError, RecordError
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 HEADER = [
     "iec", "pan", "firm_name", "name_as_per_pan", "dob", "email", "mobile",
@@ -771,7 +771,8 @@ COLUMNS = [*HEADER, "nature_of_concern", "changes.address.pin", "documents.addre
 
 def assert_loads_or_refuses(path: Path) -> None:
     try:
-        with patch("rpa.secrets.register_secret"):  # random literals must not mask other text
+        # random literals must not mask other text
+        with patch("rpa.clients.secrets.register_secret"):
             loaded = load_clients(path)
     except ClientFileError:
         return

@@ -16,12 +16,17 @@ job's, so its error texts and log records are masked of it, and no other job's a
 returns it. ``str()``, ``repr()`` and pydantic serialisation show the
 reference (``env:DEMO_PORTAL_PASSWORD``) or ``<literal>``, never a value. ``SecretError``
 messages name the reference, never the secret.
+
+A job's templates see its secrets as a mapping: ``LazySecrets`` resolves each one only when
+it is first read, and ``Secrets`` (what the engine hands the templates) registers each value
+read in the job's secret scope first.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -252,3 +257,49 @@ def _validate(value: Any, info: core_schema.ValidationInfo) -> SecretRef:
         return SecretRef.parse(value, base_dir=Path(base_dir) if base_dir is not None else None)
     except ValueError as exc:
         raise ValueError(f"{name}: {exc}") from None
+
+
+class LazySecrets(Mapping[str, str]):
+    """Secrets resolved only when a template reads them (a client's DSC PIN is not read
+    from the keyring for a job that never signs). ``resolve`` raises ``SecretError``."""
+
+    def __init__(self, names: Iterable[str], resolve: Callable[[str], str]) -> None:
+        self._names = list(names)
+        self._resolve = resolve
+        self._cache: dict[str, str] = {}
+
+    def __getitem__(self, key: str) -> str:
+        if key not in self._names:
+            raise KeyError(key)
+        if key not in self._cache:
+            self._cache[key] = self._resolve(key)
+        return self._cache[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+class Secrets(Mapping[str, str]):
+    """The job's secrets for templates (``secrets.password``). Values may be resolved
+    lazily by the caller's mapping; each one read is registered in the job's secret scope
+    first (``rpa.masking``)."""
+
+    def __init__(self, source: Mapping[str, str] | None) -> None:
+        self._source = source or {}
+
+    def __getitem__(self, key: str) -> str:
+        value = self._source[key]
+        register_secret(value)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._source)
+
+    def __len__(self) -> int:
+        return len(self._source)
+
+    def __repr__(self) -> str:
+        return f"<secrets: {', '.join(self._source)}>"

@@ -15,16 +15,16 @@ from hypothesis import strategies as st
 from loguru import logger
 from pydantic import ValidationError
 
-from rpa.errors import RecordError, SecretError
-from rpa.identifiers import PAN_TYPES_FOR_CONCERN, NatureOfConcern, parse_date
-from rpa.masking import mask
-from rpa.records import (
+from rpa.clients.identifiers import PAN_TYPES_FOR_CONCERN, NatureOfConcern, parse_date
+from rpa.clients.records import (
     ClientRecord,
     SignWith,
     check_record,
     parse_record,
 )
-from rpa.secrets import SecretRef
+from rpa.clients.secrets import SecretRef
+from rpa.errors import RecordError, SecretError
+from rpa.masking import mask
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
@@ -638,7 +638,8 @@ cell = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.sampled_from(FIELDS), cell))
 def test_any_cells_give_a_record_or_record_errors_never_a_crash(data: dict[str, Any]) -> None:
-    with patch("rpa.secrets.register_secret"):  # random literals must not mask other tests' text
+    # random literals must not mask other tests' text
+    with patch("rpa.clients.secrets.register_secret"):
         record, errors = check_record(data, row=2)
     assert (record is None) != (not errors)
     assert all(isinstance(e, RecordError) and e.row == 2 for e in errors)
@@ -647,6 +648,6 @@ def test_any_cells_give_a_record_or_record_errors_never_a_crash(data: dict[str, 
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(list(good())), st.text(max_size=40))
 def test_one_random_field_in_a_good_record_never_crashes(field: str, value: str) -> None:
-    with patch("rpa.secrets.register_secret"):
+    with patch("rpa.clients.secrets.register_secret"):
         record, errors = check_record(good(**{field: value}))
     assert record is not None or errors

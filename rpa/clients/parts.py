@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from rpa.identifiers import parse_email, parse_ifsc, parse_mobile, parse_pin
+from rpa.clients.identifiers import parse_email, parse_ifsc, parse_mobile, parse_pin
 
 MAX_PDF_BYTES = 5 * 1024 * 1024  # the portal's upload limit [G]
 #: Where documents may be besides the client file's folder (``RPA_DOCUMENTS_DIR``).

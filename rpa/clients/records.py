@@ -33,8 +33,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from rpa.errors import RecordError, SecretError
-from rpa.identifiers import (
+from rpa.clients.identifiers import (
     HOLDER_TYPES,
     PAN_TYPES_FOR_CONCERN,
     NatureOfConcern,
@@ -46,8 +45,7 @@ from rpa.identifiers import (
     parse_nature_of_concern,
     parse_pan,
 )
-from rpa.masking import register_secret
-from rpa.record_parts import (
+from rpa.clients.parts import (
     CHANGES_EMAIL_AND_MOBILE,
     Address,
     Bank,
@@ -60,7 +58,9 @@ from rpa.record_parts import (
     as_text,
     required_text,
 )
-from rpa.secrets import SecretRef
+from rpa.clients.secrets import SecretRef
+from rpa.errors import RecordError, SecretError
+from rpa.masking import register_secret
 
 SecretField = Literal["portal_password", "dsc_pin", "aadhaar"]
 SECRET_FIELDS: tuple[SecretField, ...] = ("portal_password", "dsc_pin", "aadhaar")

@@ -20,8 +20,8 @@ import difflib
 import re
 from typing import Any
 
-from rpa.record_parts import Address, Bank, Changes, Documents
-from rpa.records import ClientRecord
+from rpa.clients.parts import Address, Bank, Changes, Documents
+from rpa.clients.records import ClientRecord
 
 ColumnPath = tuple[str | int, ...]
 
