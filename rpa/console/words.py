@@ -67,6 +67,8 @@ CODE_WORDS: dict[str, str] = {
     "DECLARATION_DATE_REQUIRED": "the declaration's date is missing",
     "DECLARATION_DATE_INVALID": "the declaration's date is not valid",
     "NOT_SUBMITTED": "the portal did not accept the application",
+    "UPDATE_NOT_OPENED": "the portal did not open the update form",
+    "CONSOLE_REFUSED": "the office console refused this worker's credential",
     # the DSC and emBridge
     "DSC_EXPIRED": "the DSC has expired",
     "DSC_WRONG_PIN": "wrong DSC PIN",
