@@ -8,6 +8,8 @@ arguments the agent uses. See tests/README.md for the sync/async rule.
 from __future__ import annotations
 
 import asyncio
+import importlib
+import os
 import threading
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
@@ -22,6 +24,52 @@ T = TypeVar("T")
 
 
 RUN_ASYNC_TIMEOUT_S = 600
+
+#: Worker processes per CPU for ``-n auto`` (pyproject's addopts): most tests wait on a
+#: browser and a mock portal that sleeps like a slow one, so a CPU serves more than one.
+WORKERS_PER_CPU = 2
+MAX_WORKERS = 8
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """How many workers ``-n auto`` starts: ``PYTEST_XDIST_AUTO_NUM_WORKERS`` if set, else
+    ``WORKERS_PER_CPU`` per usable CPU, at most ``MAX_WORKERS`` (tests/README.md)."""
+    given = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS", "").strip()
+    if given.isdigit():
+        return int(given)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(MAX_WORKERS, WORKERS_PER_CPU * (cpus or 1)))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup`` (pyproject's addopts) a module's tests go to one worker
+    together, so its module-scoped servers and runs start once, as with ``loadfile``. A test
+    marked ``xdist_group("name")`` goes with its group instead; a module that sets
+    ``SPREAD_OVER_WORKERS = True`` has its tests shared out one by one (each worker starts
+    the module's fixtures for itself: worth it only when they are cheap). tests/README.md."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        module = getattr(item, "module", None)
+        if getattr(module, "SPREAD_OVER_WORKERS", False):
+            continue
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cli_consoles_read_columns_when_they_print() -> None:
+    """The CLI makes its two Rich consoles once per process (its modules bind them at
+    import), and a console made while ``COLUMNS`` is set keeps that width for good. Made
+    here first, with ``COLUMNS`` unset, they read it each time they print, so a test's width
+    never depends on which test ran before it in its process (the order differs between a
+    serial and a parallel run)."""
+    cli_app = importlib.import_module("rpa.cli.app")  # rpa.cli's ``app`` is the Typer app
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("COLUMNS", raising=False)
+        for name in ("console", "err_console"):
+            getattr(cli_app, name)
 
 
 @pytest.fixture(scope="session")
