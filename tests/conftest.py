@@ -41,21 +41,27 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return max(1, min(MAX_WORKERS, WORKERS_PER_CPU * (cpus or 1)))
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under ``--dist loadgroup`` (pyproject's addopts) a module's tests go to one worker
-    together, so its module-scoped servers and runs start once, as with ``loadfile``. A test
-    marked ``xdist_group("name")`` goes with its group instead; a module that sets
-    ``SPREAD_OVER_WORKERS = True`` has its tests shared out one by one (each worker starts
-    the module's fixtures for itself: worth it only when they are cheap). tests/README.md."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        module = getattr(item, "module", None)
-        if getattr(module, "SPREAD_OVER_WORKERS", False):
-            continue
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+#: Modules whose tests are shared out over the workers one by one, each worker starting the
+#: module's fixtures for itself; every other module's tests run on one worker together.
+#: Only for modules whose fixtures are cheap (a portal in a thread) and whose tests are long.
+SPREAD_OVER_WORKERS = frozenset({"tests/e2e/test_dgft_playbooks.py"})
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` (pyproject's addopts), except that the modules named in
+    ``SPREAD_OVER_WORKERS`` are shared out test by test. (xdist 3.8's ``loadgroup`` and its
+    ``xdist_group`` marks do nothing under pytest 9.2: the group rides on a node id pytest no
+    longer reads.) Other ``--dist`` modes are xdist's own."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SpreadingLoadFile(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return nodeid if module in SPREAD_OVER_WORKERS else module
+
+    return SpreadingLoadFile(config, log)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -122,11 +122,6 @@ class KilledRun:
     leases: list[dict[str, object]]
 
 
-#: The killed runs' tests share a worker, and the test of secrets left behind has one of its
-#: own, apart from the faulty run's: each is minutes of batches (tests/README.md, parallel)
-KILLED_RUNS = pytest.mark.xdist_group("test_batch_reliability.py-killed")
-
-
 @pytest.fixture(scope="module", params=["after-some-jobs", "at-a-submit-intent"])
 def killed_run(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -181,7 +176,6 @@ def _kill_point_reached(journal: Path, point: str) -> bool:
     return bool(rows) and rows[0]["n"] >= 1
 
 
-@KILLED_RUNS
 def test_a_resumed_batch_keeps_one_job_per_client_and_never_duplicates_an_application(
     killed_run: KilledRun,
 ) -> None:
@@ -197,7 +191,6 @@ def test_a_resumed_batch_keeps_one_job_per_client_and_never_duplicates_an_applic
             raise AssertionError(f"a job did not end renewed after the resume: {job}")
 
 
-@KILLED_RUNS
 def test_every_application_the_portal_took_before_the_kill_is_reported_with_its_ack(
     killed_run: KilledRun,
 ) -> None:
@@ -211,7 +204,6 @@ def test_every_application_the_portal_took_before_the_kill_is_reported_with_its_
             assert outputs.get("application_status"), job
 
 
-@KILLED_RUNS
 def test_a_batch_killed_partway_ends_with_every_client_renewed_once_after_resume(
     killed_run: KilledRun,
 ) -> None:
@@ -295,7 +287,6 @@ def test_the_secret_search_finds_each_secret_where_it_could_leak() -> None:
     assert _leaks("a page", f"<td>{spaced}</td>".encode(), forms) != []
 
 
-@pytest.mark.xdist_group("test_batch_reliability.py-secrets")
 def test_no_secret_is_left_in_the_data_directory_after_a_batch(tmp_path: Path) -> None:
     # 8 clients: 4-, 6- and 8-digit PINs (and DSC clients with and without dsc_cert), an
     # Aadhaar number and a VID; the sixth (a 4-digit PIN) fails, its token holding another

@@ -42,9 +42,6 @@ ACK_RE = re.compile(r"IEC/UPD/\d{4}/\d+")
 # playbooks must not depend on them: tests/e2e/conftest.py), except those marked
 # ``mock_wording``, which assert a code only an invented wording names.
 BOTH_SPELLINGS = True
-#: its tests are shared out over the workers one by one (the suite's longest module; each
-#: worker starts its own portal, in a thread, in a second: tests/README.md)
-SPREAD_OVER_WORKERS = True
 
 
 def failure_code(result: object) -> str | None:
