@@ -3,6 +3,9 @@
 pytest-playwright's ``page``/``browser`` fixtures launch the browser that
 ``rpa.browser`` resolves (Playwright's own, else the system Chromium), with the same
 arguments the agent uses. See tests/README.md for the sync/async rule.
+
+The suite runs in parallel (pytest-xdist, pyproject's addopts): how many workers ``-n auto``
+starts and which tests go to one worker together are decided here (tests/README.md).
 """
 
 from __future__ import annotations
