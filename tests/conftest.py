@@ -67,13 +67,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return SpreadingLoadFile(config, log)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def cli_consoles_read_columns_when_they_print() -> None:
+def pytest_sessionstart(session: pytest.Session) -> None:
     """The CLI makes its two Rich consoles once per process (its modules bind them at
-    import), and a console made while ``COLUMNS`` is set keeps that width for good. Made
-    here first, with ``COLUMNS`` unset, they read it each time they print, so a test's width
-    never depends on which test ran before it in its process (the order differs between a
-    serial and a parallel run)."""
+    import, some while tests are collected), and a console made while ``COLUMNS`` is set
+    keeps that width for good (an xdist worker has ``COLUMNS=80``). Made here first, before
+    collection and with ``COLUMNS`` unset, they read it each time they print, so a test's
+    width is what it asks for, whichever test or worker ran before it."""
     cli_app = importlib.import_module("rpa.cli.app")  # rpa.cli's ``app`` is the Typer app
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("COLUMNS", raising=False)
