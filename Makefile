@@ -25,6 +25,8 @@ browser: $(STAMP)
 demo: setup
 	$(PY) -m demo
 
+# Parallel workers by default (pyproject's addopts, tests/README.md); PYTEST_ARGS=-n0 runs
+# serially, PYTEST_ARGS="-n 3" picks the number of workers.
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -67,7 +67,9 @@ class MockPortal:
         return list(response.json())
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
+# A hang guard, not a timing: on a loaded machine (a parallel test run beside others'
+# work) the portal's Python has taken over 30 s to start.
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float = 120) -> None:
     deadline = time.monotonic() + timeout_s
     while True:
         if process.poll() is not None:

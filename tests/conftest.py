@@ -3,11 +3,16 @@
 pytest-playwright's ``page``/``browser`` fixtures launch the browser that
 ``rpa.browser`` resolves (Playwright's own, else the system Chromium), with the same
 arguments the agent uses. See tests/README.md for the sync/async rule.
+
+The suite runs in parallel (pytest-xdist, pyproject's addopts): how many workers ``-n auto``
+starts and which tests go to one worker together are decided here (tests/README.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
+import os
 import threading
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
@@ -22,6 +27,57 @@ T = TypeVar("T")
 
 
 RUN_ASYNC_TIMEOUT_S = 600
+
+#: Worker processes per CPU for ``-n auto`` (pyproject's addopts): most tests wait on a
+#: browser and a mock portal that sleeps like a slow one, so a CPU serves more than one.
+WORKERS_PER_CPU = 2
+MAX_WORKERS = 8
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """How many workers ``-n auto`` starts: ``PYTEST_XDIST_AUTO_NUM_WORKERS`` if set, else
+    ``WORKERS_PER_CPU`` per usable CPU, at most ``MAX_WORKERS`` (tests/README.md)."""
+    given = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS", "").strip()
+    if given.isdigit():
+        return int(given)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(MAX_WORKERS, WORKERS_PER_CPU * (cpus or 1)))
+
+
+#: Modules whose tests are shared out over the workers one by one, each worker starting the
+#: module's fixtures for itself; every other module's tests run on one worker together.
+#: Only for modules whose fixtures are cheap (a portal in a thread) and whose tests are long.
+SPREAD_OVER_WORKERS = frozenset({"tests/e2e/test_dgft_playbooks.py"})
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` (pyproject's addopts), except that the modules named in
+    ``SPREAD_OVER_WORKERS`` are shared out test by test. (xdist 3.8's ``loadgroup`` and its
+    ``xdist_group`` marks do nothing under pytest 9.2: the group rides on a node id pytest no
+    longer reads.) Other ``--dist`` modes are xdist's own."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SpreadingLoadFile(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return nodeid if module in SPREAD_OVER_WORKERS else module
+
+    return SpreadingLoadFile(config, log)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The CLI makes its two Rich consoles once per process (its modules bind them at
+    import, some while tests are collected), and a console made while ``COLUMNS`` is set
+    keeps that width for good (an xdist worker has ``COLUMNS=80``). Made here first, before
+    collection and with ``COLUMNS`` unset, they read it each time they print, so a test's
+    width is what it asks for, whichever test or worker ran before it."""
+    cli_app = importlib.import_module("rpa.cli.app")  # rpa.cli's ``app`` is the Typer app
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("COLUMNS", raising=False)
+        for name in ("console", "err_console"):
+            getattr(cli_app, name)
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,8 @@ def doctor(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
     monkeypatch.setattr(rpa.cli.system, "check_browser", lambda settings: True, raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("RPA_DATA_DIR", str(tmp_path / "data"))
+    # wide enough for two temporary paths on a line (a parallel worker's are longer)
+    monkeypatch.setenv("COLUMNS", "250")
     return CliRunner()
 
 
