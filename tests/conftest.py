@@ -49,10 +49,23 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 #: Only for modules whose fixtures are cheap (a portal in a thread) and whose tests are long.
 SPREAD_OVER_WORKERS = frozenset({"tests/e2e/test_dgft_playbooks.py"})
 
+#: Modules that run one after another on one worker, never beside each other: each runs
+#: `rpa batch` subprocesses of many clients at concurrency 3-4 (four batches side by side in
+#: test_portal_faults), which take the whole of a 2-CPU machine; run together, each took
+#: several times longer and their hang guards (240-480 s a batch) tripped.
+ONE_AT_A_TIME = frozenset(
+    {
+        "tests/e2e/test_batch_reliability.py",
+        "tests/e2e/test_portal_faults.py",
+        "tests/e2e/test_varied_batch.py",
+    }
+)
+
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """``--dist loadfile`` (pyproject's addopts), except that the modules named in
-    ``SPREAD_OVER_WORKERS`` are shared out test by test. (xdist 3.8's ``loadgroup`` and its
+    ``SPREAD_OVER_WORKERS`` are shared out test by test and those in ``ONE_AT_A_TIME`` go
+    to one worker together. (xdist 3.8's ``loadgroup`` and its
     ``xdist_group`` marks do nothing under pytest 9.2: the group rides on a node id pytest no
     longer reads.) Other ``--dist`` modes are xdist's own."""
     if config.getvalue("dist") != "loadfile":
@@ -62,6 +75,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class SpreadingLoadFile(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
+            if module in ONE_AT_A_TIME:
+                return "one-at-a-time batches"
             return nodeid if module in SPREAD_OVER_WORKERS else module
 
     return SpreadingLoadFile(config, log)
