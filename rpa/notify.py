@@ -237,34 +237,7 @@ def send_email(summary: RunSummary, settings: Settings) -> None:
     recipients = settings.notify_recipients
     if not settings.smtp_host or not recipients:
         raise ConfigError("email needs RPA_SMTP_HOST and RPA_NOTIFY_EMAIL_TO")
-    password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
-    register_secret(password)
-    message = EmailMessage()
-    message["From"] = settings.notify_email_from or f"dgft-rpa@{socket.gethostname()}"
-    message["To"] = ", ".join(recipients)
-    message["Subject"] = summary.subject
-    message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain="dgft-rpa")
-    message.set_content(render_text(summary))
-    host, port = settings.smtp_host, settings.smtp_port
-    try:
-        smtp: smtplib.SMTP
-        if port == 465:
-            smtp = smtplib.SMTP_SSL(
-                host, port, timeout=SMTP_TIMEOUT_S, context=ssl.create_default_context()
-            )
-        else:
-            smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_S)
-        with smtp:
-            if settings.smtp_starttls and port != 465:
-                smtp.starttls(context=ssl.create_default_context())
-            if settings.smtp_user:
-                smtp.login(settings.smtp_user, password)
-            smtp.send_message(message)
-    except (smtplib.SMTPException, OSError) as exc:
-        raise NotifyError(
-            mask(f"cannot email the run summary via {host}:{port}: {exc}"), channel="email"
-        ) from exc
+    send_mail(settings, recipients, summary.subject, render_text(summary), what="the run summary")
     logger.info("run summary emailed to {}", ", ".join(recipients))
 
 
@@ -293,6 +266,48 @@ def send_webhook(summary: RunSummary, url: str, *, timeout: float = WEBHOOK_TIME
         return False
     logger.info("run summary posted to {}", _where(url))
     return True
+
+
+def send_mail(
+    settings: Settings,
+    recipients: list[str],
+    subject: str,
+    text: str,
+    *,
+    what: str,
+    timeout_s: float = SMTP_TIMEOUT_S,
+) -> None:
+    """Send ``text`` by the SMTP settings (SSL on 465, else STARTTLS when set; login when a
+    user is set); raise ``NotifyError`` naming ``what`` when it cannot be delivered."""
+    assert settings.smtp_host
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
+    register_secret(password)
+    message = EmailMessage()
+    message["From"] = settings.notify_email_from or f"dgft-rpa@{socket.gethostname()}"
+    message["To"] = ", ".join(recipients)
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain="dgft-rpa")
+    message.set_content(text)
+    host, port = settings.smtp_host, settings.smtp_port
+    try:
+        smtp: smtplib.SMTP
+        if port == 465:
+            smtp = smtplib.SMTP_SSL(
+                host, port, timeout=timeout_s, context=ssl.create_default_context()
+            )
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=timeout_s)
+        with smtp:
+            if settings.smtp_starttls and port != 465:
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.smtp_user:
+                smtp.login(settings.smtp_user, password)
+            smtp.send_message(message)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise NotifyError(
+            mask(f"cannot email {what} via {host}:{port}: {exc}"), channel="email"
+        ) from exc
 
 
 def _where(url: str) -> str:

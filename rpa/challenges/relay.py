@@ -15,12 +15,7 @@ from __future__ import annotations
 
 import json
 import secrets
-import smtplib
-import socket
-import ssl
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 
 import httpx
 from loguru import logger
@@ -28,7 +23,7 @@ from loguru import logger
 from rpa.config import Settings
 from rpa.errors import ConfigError, NotifyError
 from rpa.journal.challenge_store import Challenge, ChallengeStore, console_serving
-from rpa.masking import mask
+from rpa.notify import send_mail
 
 SEND_TIMEOUT_S = 15.0
 RELAY_PATH = "/r/"
@@ -125,34 +120,7 @@ def _masked(address: str) -> str:
 
 
 def _email(settings: Settings, to: str, subject: str, text: str) -> None:
-    assert settings.smtp_host
-    message = EmailMessage()
-    message["From"] = settings.notify_email_from or f"dgft-rpa@{socket.gethostname()}"
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain="dgft-rpa")
-    message.set_content(text)
-    host, port = settings.smtp_host, settings.smtp_port
-    password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
-    try:
-        smtp: smtplib.SMTP
-        if port == 465:
-            smtp = smtplib.SMTP_SSL(
-                host, port, timeout=SEND_TIMEOUT_S, context=ssl.create_default_context()
-            )
-        else:
-            smtp = smtplib.SMTP(host, port, timeout=SEND_TIMEOUT_S)
-        with smtp:
-            if settings.smtp_starttls and port != 465:
-                smtp.starttls(context=ssl.create_default_context())
-            if settings.smtp_user:
-                smtp.login(settings.smtp_user, password)
-            smtp.send_message(message)
-    except (smtplib.SMTPException, OSError) as exc:
-        raise NotifyError(
-            mask(f"cannot email the relay link via {host}:{port}: {exc}"), channel="email"
-        ) from exc
+    send_mail(settings, [to], subject, text, what="the relay link", timeout_s=SEND_TIMEOUT_S)
 
 
 def _post(url: str, payload: dict[str, object]) -> None:
