@@ -21,14 +21,11 @@ import secrets
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-import httpx
-
-from demo.portal import PortalDidNotStart, agent_env, free_port, mock_portal
+from demo.portal import PortalDidNotStart, agent_env, free_port, mock_portal, stop, wait_until_up
 from demo.seeding import PORTAL_NOW, SCENARIOS
 from rpa.clients.file import load_clients
 
@@ -127,34 +124,17 @@ def office_console(env: dict[str, str], workdir: Path) -> Iterator[str]:
             stderr=log,
         )
     try:
-        _wait_for(url + "login", process)
+        try:
+            wait_until_up(url + "login", process, 30, what="the console")
+        except PortalDidNotStart as exc:
+            raise SystemExit(str(exc)) from exc
         print(f"\nconsole: {url}")
         print(f"  sign in as {user} with the password {password}  (shown only now)")
         print(f"  answer the OTPs and captchas at {url}challenges\n")
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         print("console stopped")
-
-
-def _wait_for(url: str, process: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        if process.poll() is not None:
-            raise SystemExit(f"the console exited with {process.returncode}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise SystemExit(f"the console did not answer at {url}")
-        time.sleep(0.2)
 
 
 def wait_for_enter(url: str) -> None:

@@ -69,19 +69,37 @@ class MockPortal:
 
 # A hang guard, not a timing: on a loaded machine (a parallel test run beside others'
 # work) the portal's Python has taken over 30 s to start.
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float = 120) -> None:
+def wait_until_up(
+    url: str,
+    process: subprocess.Popen[bytes],
+    timeout_s: float = 120,
+    *,
+    what: str = "the mock portal",
+) -> None:
+    """Return once ``url`` answers (below 500); raise ``PortalDidNotStart`` when ``process``
+    (``what``) exits first or does not answer within ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     while True:
         if process.poll() is not None:
-            raise PortalDidNotStart(f"the mock portal exited with {process.returncode}")
+            raise PortalDidNotStart(f"{what} exited with {process.returncode}")
         try:
             if httpx.get(url, timeout=1).status_code < 500:
                 return
         except httpx.HTTPError:
             pass
         if time.monotonic() > deadline:
-            raise PortalDidNotStart(f"the mock portal did not answer at {url}")
+            raise PortalDidNotStart(f"{what} did not answer at {url}")
         time.sleep(0.2)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Ask ``process`` to end; kill it when it has not within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextmanager
@@ -112,12 +130,7 @@ def mock_portal(workdir: Path) -> Iterator[MockPortal]:
         wait_until_up(portal.portal_url, process)
         yield portal
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def agent_env(
